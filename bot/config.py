@@ -1,0 +1,154 @@
+"""Settings from environment variables and an optional ``.env`` file, checked at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n.catalogs import LANGUAGES
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite:///./data/wegweiser.db"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class ConfigError(ValueError):
+    """Bad settings; ``problems`` holds one line per bad value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's validated settings."""
+
+    bot_token: str | None
+    telegram_api_url: str
+    database_url: str
+    admin_ids: frozenset[int]
+    counsellor_chat_id: int | None
+    default_language: str
+    timezone: str
+    city: str = "stuttgart"
+    course_reminder_days: tuple[int, ...] = (7, 1)
+    quiet_hours: str = "21:00-08:00"
+    messages_per_second: int = 30
+
+    def __repr__(self) -> str:
+        # The token is a secret: never print it.
+        token = "set" if self.bot_token else "unset"
+        return f"Settings(bot_token={token}, database_url={_redact(self.database_url)})"
+
+
+def _redact(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines; blank lines and # comments are skipped, quotes are removed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip().removeprefix("export ").strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Read and check all settings; environment variables win over ``.env``.
+
+    Raises:
+        ConfigError: with one line for each bad value.
+    """
+    env = {
+        **(read_dotenv(dotenv) if dotenv else {}),
+        **(os.environ if environ is None else environ),
+    }
+    problems: list[str] = []
+
+    token = env.get("BOT_TOKEN", "").strip() or None
+    if token is not None and not _TOKEN.match(token):
+        problems.append(
+            "BOT_TOKEN: not a bot token (expected digits, ':' and letters, from @BotFather)"
+        )
+
+    api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        problems.append(f"TELEGRAM_API_URL: '{api_url}' is not an http(s) URL")
+
+    db_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not db_url.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
+        problems.append("DATABASE_URL: only sqlite:/// and postgresql:// URLs are supported")
+
+    admin_ids: set[int] = set()
+    for part in filter(None, (p.strip() for p in env.get("ADMIN_IDS", "").split(","))):
+        if re.fullmatch(r"\d+", part):
+            admin_ids.add(int(part))
+        else:
+            problems.append(f"ADMIN_IDS: '{part}' is not a Telegram user id (digits only)")
+
+    chat_raw = env.get("COUNSELLOR_CHAT_ID", "").strip()
+    chat_id = None
+    if chat_raw:
+        if re.fullmatch(r"-?\d+", chat_raw):
+            chat_id = int(chat_raw)
+        else:
+            problems.append("COUNSELLOR_CHAT_ID: not a chat id (a number such as -1001234567890)")
+
+    language = env.get("DEFAULT_LANGUAGE", "").strip() or "de"
+    if language not in LANGUAGES:
+        problems.append(f"DEFAULT_LANGUAGE: '{language}' is not one of {', '.join(LANGUAGES)}")
+
+    timezone = env.get("TIMEZONE", "").strip() or "Europe/Berlin"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE: '{timezone}' is not a known time zone such as Europe/Berlin")
+
+    days_raw = env.get("COURSE_REMINDER_DAYS", "").strip() or "7,1"
+    days = tuple(int(d) for d in re.findall(r"\d+", days_raw))
+    if not days or not re.fullmatch(r"\s*\d+(\s*,\s*\d+)*\s*", days_raw) or max(days) > 60:
+        problems.append("COURSE_REMINDER_DAYS: days before a course starts, e.g. 7,1 (at most 60)")
+
+    quiet = env.get("QUIET_HOURS", "").strip() or "21:00-08:00"
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", quiet):
+        problems.append(f"QUIET_HOURS: '{quiet}' is not HH:MM-HH:MM such as 21:00-08:00")
+
+    rate_raw = env.get("TELEGRAM_MESSAGES_PER_SECOND", "").strip() or "30"
+    if not rate_raw.isdigit() or not 1 <= int(rate_raw) <= 1000:
+        problems.append("TELEGRAM_MESSAGES_PER_SECOND: a number from 1 to 1000 (Telegram: 30)")
+
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        bot_token=token,
+        telegram_api_url=api_url,
+        database_url=db_url,
+        admin_ids=frozenset(admin_ids),
+        counsellor_chat_id=chat_id,
+        default_language=language,
+        timezone=timezone,
+        course_reminder_days=tuple(sorted(set(days), reverse=True)),
+        quiet_hours=quiet,
+        messages_per_second=int(rate_raw),
+    )

@@ -1,0 +1,1 @@
+"""Content: the facts the bot tells users, kept as data with their sources."""

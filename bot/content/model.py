@@ -1,0 +1,186 @@
+"""Typed content: authorities, counselling points, routes and facts, each with its source.
+
+English texts here are gettext message ids; they are translated when rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact comes from and how sure we are."""
+
+    source: str
+    as_of: date
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One contact detail (address, phone, website) with its provenance."""
+
+    value: str
+    provenance: Provenance
+
+    @property
+    def showable(self) -> bool:
+        """Only a confirmed, non-empty detail may be shown to users as fact."""
+        return self.provenance.confirmed and bool(self.value)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening or phone hours on a range of weekdays (0 = Monday)."""
+
+    first_day: int
+    last_day: int
+    opens: str
+    closes: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Authority:
+    """An office that grants or obliges course participation."""
+
+    key: str
+    name: str
+    name_de: str
+    ask: str
+    provenance: Provenance
+    details: dict[str, Detail] = field(default_factory=dict)
+    phone_hours: Hours | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Weekly opening window: on ``weekdays`` (0 = Monday) from ``opens`` to ``closes``."""
+
+    weekdays: tuple[int, ...]
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Days (inclusive) on which a point takes no appointments."""
+
+    first: date
+    last: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """How visits to a point can be booked."""
+
+    slot_minutes: int
+    capacity: int
+    languages: tuple[str, ...]
+    hours: tuple[Window, ...]
+    closures: tuple[Closure, ...]
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class CounsellingPoint:
+    """A first-counselling service; ages are inclusive bounds."""
+
+    key: str
+    name: str
+    name_de: str
+    serves: str
+    ask: str
+    provenance: Provenance
+    min_age: int | None = None
+    max_age: int | None = None
+    online: bool = False
+    details: dict[str, Detail] = field(default_factory=dict)
+    booking: Booking | None = None
+
+    def serves_age(self, age: int) -> bool:
+        """Whether a person of ``age`` may use this point."""
+        return (self.min_age is None or age >= self.min_age) and (
+            self.max_age is None or age <= self.max_age
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark on a route; unconfirmed notes are shown as 'to be confirmed'."""
+
+    text: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Route:
+    """One legal route into an integration course."""
+
+    key: str
+    authority: str
+    duty: str
+    basis: str
+    cost: str
+    counselling: tuple[str, ...]
+    means: str
+    bring: tuple[str, ...]
+    notes: tuple[Note, ...]
+    provenance: Provenance
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class Status:
+    """An answer to "which describes you?"."""
+
+    key: str
+    label: str
+    ask_benefits: bool
+    special: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When ``when`` matches the answers, ``routes`` apply, in this order."""
+
+    when: dict[str, str]
+    routes: tuple[str, ...]
+    together: Note | None = None
+
+
+@dataclass(frozen=True)
+class TriageQuestion:
+    """A yes/no question for users who are not sure of their status."""
+
+    question: str
+    yes: str
+    no: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A named value used inside texts, e.g. the cost per teaching unit."""
+
+    key: str
+    value: str
+    kind: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the bot knows about one city."""
+
+    city: str
+    authorities: dict[str, Authority]
+    points: dict[str, CounsellingPoint]
+    routes: dict[str, Route]
+    statuses: dict[str, Status]
+    rules: tuple[Rule, ...]
+    costs: dict[str, str]
+    triage: tuple[TriageQuestion, ...]
+    facts: dict[str, Fact]

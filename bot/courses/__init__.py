@@ -1,0 +1,1 @@
+"""The course catalogue: providers' plans imported from CSV, matched to newcomers, followed."""

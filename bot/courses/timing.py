@@ -1,0 +1,51 @@
+"""When course messages may go out: before the start, and never at night unless it is urgent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours without messages, e.g. 21:00-08:00 (may span midnight)."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """Read "HH:MM-HH:MM"; raises ValueError otherwise."""
+        first, sep, last = text.partition("-")
+        if not sep:
+            raise ValueError("expected HH:MM-HH:MM")
+        return cls(time.fromisoformat(first.strip()), time.fromisoformat(last.strip()))
+
+    def contains(self, moment: time) -> bool:
+        """Whether a local time of day is quiet."""
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+def not_at_night(
+    due: datetime, quiet: QuietHours, tz: ZoneInfo, event_at: datetime | None
+) -> datetime:
+    """``due`` moved to the end of the quiet hours if it falls into them, unless the event
+    happens before the quiet hours end (then waiting would make the message useless)."""
+    local = due.astimezone(tz)
+    if not quiet.contains(local.time().replace(tzinfo=None)):
+        return due
+    day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
+    morning = datetime.combine(day, quiet.end, tzinfo=tz)
+    if event_at is not None and morning >= event_at:
+        return due
+    return morning.astimezone(due.tzinfo)
+
+
+def course_start(starts_on: date, time_from: str, tz: ZoneInfo) -> datetime:
+    """The moment a course begins, aware."""
+    return datetime.combine(starts_on, time.fromisoformat(time_from), tzinfo=tz)

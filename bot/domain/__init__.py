@@ -1,0 +1,1 @@
+"""The rules of the integration-course system, free of any channel or storage."""

@@ -1,0 +1,1 @@
+"""Answers to free-text questions: a multilingual FAQ, fuzzy matching, translation status."""

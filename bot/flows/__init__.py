@@ -1,0 +1,1 @@
+"""The conversation as plain-Python state machines; nothing here imports ``telegram``."""

@@ -1,0 +1,86 @@
+"""Consent flow: the privacy notice before any personal answer, and erasing on request."""
+
+from __future__ import annotations
+
+from bot.flows.base import ERASE, Ctx, Outcome
+from bot.flows.messages import N_, Msg, Option, Reply
+from bot.flows.state import START_STEP, State
+
+PRIVACY_TEXT = N_(
+    "What I store: your Telegram ID, your language, your answers (your situation, whether you "
+    "receive Bürgergeld, your age group) and where you are in this conversation. I do not store "
+    "your name or your phone number.\n"
+    "Why: to show you the right information and to continue where you stopped.\n"
+    "How long: until you delete it.\n"
+    "Delete: send /delete at any time."
+)
+
+
+def privacy_notice() -> Msg:
+    """The privacy notice, also shown by /privacy."""
+    return Msg(PRIVACY_TEXT)
+
+
+class PrivacyStep:
+    """Show the notice; only "I agree" lets the journey ask personal questions."""
+
+    name = "privacy"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        return [
+            Reply(
+                privacy_notice(),
+                title=Msg(N_("Your data")),
+                options=(
+                    Option("agree", Msg(N_("I agree"))),
+                    Option("decline", Msg(N_("I do not agree"))),
+                ),
+            )
+        ]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key == "agree":
+            return Outcome(state.go("status", consent=True), ())
+        return Outcome(state.go("declined"), ())
+
+
+class DeclinedStep:
+    """Without consent the bot asks nothing personal, and says so."""
+
+    name = "declined"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        text = N_(
+            "Without your consent I cannot ask about your situation. I have stored only your "
+            "language. You can still contact a counselling point directly, or change your mind."
+        )
+        return [Reply(Msg(text), options=(Option("agree", Msg(N_("I agree now"))),))]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        return Outcome(state.go("status", consent=True), ())
+
+
+class DeleteStep:
+    """Confirm before erasing everything stored about the user."""
+
+    name = "delete"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        return [
+            Reply(
+                Msg(N_("Do you want me to delete everything I have stored about you?")),
+                options=(
+                    Option("erase", Msg(N_("Yes, delete everything"))),
+                    Option("keep", Msg(N_("No, keep it"))),
+                ),
+            )
+        ]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key == "erase":
+            done = Reply(
+                Msg(N_("Everything about you has been deleted. Send /start to begin again."))
+            )
+            return Outcome(State(step=START_STEP, version=state.version + 1), (done,), (ERASE,))
+        back = state.resume or "status"
+        return Outcome(state.go(back, remember=False, resume=None), ())

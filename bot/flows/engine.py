@@ -1,0 +1,257 @@
+"""The conversation engine: routes an event to the current step, handles what works anywhere.
+
+``handle(state, event, ctx)`` is the whole contract: it returns the next state and the replies.
+Commands (/start, /help, /language, /privacy, /delete), "back", "start over", stale or forged
+buttons and input of the wrong kind are handled here, once, for every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.flows.base import Book, Cancel, Ctx, Erase, Follow, FollowNews, Outcome, Relay, Step
+from bot.flows.booking import (
+    AppointmentsStep,
+    BookAlternativesStep,
+    BookDayStep,
+    BookedStep,
+    BookPointStep,
+    BookTimeStep,
+    after_booking,
+)
+from bot.flows.consent import DeclinedStep, DeleteStep, PrivacyStep, privacy_notice
+from bot.flows.courses import (
+    COURSE_STEPS,
+    CourseDistrictStep,
+    CourseFiltersStep,
+    CoursesStep,
+    CourseTimeStep,
+    CourseWeeksStep,
+    RemindersStep,
+    with_location,
+)
+from bot.flows.events import (
+    BookingDone,
+    BookingFailed,
+    ChoiceIn,
+    CommandIn,
+    Event,
+    InvalidChoiceIn,
+    LocationIn,
+    TextIn,
+    UnsupportedIn,
+)
+from bot.flows.guidance import MenuStep, ResultStep
+from bot.flows.language import LanguageStep
+from bot.flows.messages import N_, Msg, Option, Reply
+from bot.flows.questions import chosen, is_faq_key, question
+from bot.flows.state import START_STEP, State
+from bot.flows.triage import AgeStep, BenefitsStep, SpecialStep, StatusStep, UnsureStep
+
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        LanguageStep(),
+        PrivacyStep(),
+        DeclinedStep(),
+        DeleteStep(),
+        StatusStep(),
+        SpecialStep(),
+        UnsureStep(),
+        BenefitsStep(),
+        AgeStep(),
+        ResultStep(),
+        MenuStep(),
+        BookPointStep(),
+        BookDayStep(),
+        BookTimeStep(),
+        BookAlternativesStep(),
+        BookedStep(),
+        AppointmentsStep(),
+        CoursesStep(),
+        CourseFiltersStep(),
+        CourseDistrictStep(),
+        CourseTimeStep(),
+        CourseWeeksStep(),
+        RemindersStep(),
+    )
+}
+BOOKING_STEPS = frozenset(
+    {"book_point", "book_day", "book_time", "book_alt", "booked", "appointments"}
+)
+BACK = "_back"
+RESTART = "_restart"
+COMMANDS = ("start", "help", "language", "privacy", "delete", "appointments", "reminders")
+# Steps the user cannot meaningfully "start over" from.
+NO_RESTART = frozenset({"language", "privacy", "declined", "delete"})
+
+HELP_TEXT = N_(
+    "I help newcomers in Stuttgart find out who decides about their integration course, "
+    "what that means and where to get counselling.\n"
+    "/start – start from the beginning\n"
+    "/language – change the language\n"
+    "/appointments – your appointments\n"
+    "/reminders – your course reminders\n"
+    "/privacy – what I store about you\n"
+    "/delete – delete your data\n"
+    "/help – this help"
+)
+
+
+def _step(state: State) -> Step:
+    return STEPS.get(state.step) or STEPS[START_STEP]
+
+
+def current_options(state: State, ctx: Ctx) -> tuple[Option, ...]:
+    """The options of the current step, including "back" and "start over"."""
+    replies = _step(state).prompt(state, ctx)
+    own = replies[-1].options if replies else ()
+    return own + _navigation(state)
+
+
+def _navigation(state: State) -> tuple[Option, ...]:
+    extra: list[Option] = []
+    if state.history:
+        extra.append(Option(BACK, Msg(N_("« Back"))))
+    if state.step not in NO_RESTART and state.consent:
+        extra.append(Option(RESTART, Msg(N_("Start over"))))
+    return tuple(extra)
+
+
+def prompt(state: State, ctx: Ctx) -> list[Reply]:
+    """The current step's messages, with navigation added to the last one."""
+    if state.step not in STEPS or not _valid(state, ctx):
+        state = replace(state, step=START_STEP)
+    replies = _step(state).prompt(state, ctx)
+    nav = _navigation(state)
+    if replies and nav:
+        last = replies[-1]
+        replies[-1] = replace(last, options=last.options + nav)
+    return replies
+
+
+def _valid(state: State, ctx: Ctx) -> bool:
+    """Whether the saved answers still fit the content (it may have changed since)."""
+    if state.step in BOOKING_STEPS | COURSE_STEPS and not state.consent:
+        return False
+    if (
+        state.step in ("book_day", "book_time")
+        and state.answers.get("book_point") not in ctx.content.points
+    ):
+        return False
+    needs_status = state.step in ("benefits", "age", "result", "menu")
+    status = state.answers.get("status")
+    if needs_status and status not in ctx.content.statuses:
+        return False
+    if state.step in ("result", "menu"):
+        return state.answers.get("age") in ("under_27", "27_plus") and any(
+            all(state.answers.get(k) == v for k, v in rule.when.items())
+            for rule in ctx.content.rules
+        )
+    return True
+
+
+def _lang(state: State, ctx: Ctx) -> str:
+    return state.lang or ctx.suggested or ctx.languages[0]
+
+
+def _say(state: State, ctx: Ctx, *before: Reply) -> Outcome:
+    return Outcome(state, (*before, *prompt(state, ctx)))
+
+
+def _restart(state: State) -> State:
+    if state.lang is None:
+        return State(version=state.version + 1)
+    step = "status" if state.consent else "privacy"
+    return State(step=step, version=state.version + 1, lang=state.lang, consent=state.consent)
+
+
+def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
+    name = event.name
+    if name == "start":
+        return _say(_restart(state), ctx)
+    if name == "help":
+        return _say(state, ctx, Reply(Msg(HELP_TEXT)))
+    if name == "privacy":
+        return _say(state, ctx, Reply(privacy_notice(), title=Msg(N_("Your data"))))
+    if name == "language":
+        resume = state.step if state.lang is not None and state.step != "language" else None
+        return _say(state.go("language", remember=False, resume=resume), ctx)
+    if name in ("appointments", "reminders"):
+        if not state.consent:
+            return _say(state.go("privacy", remember=False), ctx)
+        return _say(state.go(name), ctx)
+    if name == "delete":
+        resume = state.step if state.step != "delete" else state.resume
+        return _say(state.go("delete", remember=False, resume=resume), ctx)
+    unknown = Msg(N_("I do not know the command /{command}."), {"command": name[:32]})
+    return _say(state, ctx, Reply(unknown), Reply(Msg(HELP_TEXT)))
+
+
+def _choice(state: State, event: ChoiceIn, ctx: Ctx) -> Outcome:
+    stale = Reply(Msg(N_("This button is no longer valid. Here is the current step.")))
+    if event.token is not None and event.token != state.version:
+        return _say(state, ctx, stale)
+    if is_faq_key(event.key, ctx):
+        return chosen(state, event.key, _lang(state, ctx), ctx, prompt(state, ctx))
+    step = _step(state)
+    accepts = getattr(step, "accepts", None)
+    offered = event.key in {o.key for o in current_options(state, ctx)}
+    if not offered and not (accepts is not None and accepts(state, event.key, ctx)):
+        return _say(state, ctx, stale)
+    if event.key == BACK:
+        previous = replace(
+            state, step=state.history[-1], history=state.history[:-1], version=state.version + 1
+        )
+        return _say(previous, ctx)
+    if event.key == RESTART:
+        return _say(_restart(state), ctx)
+    outcome = step.choose(state, event.key, ctx)
+    return _continue(outcome, ctx)
+
+
+def _continue(outcome: Outcome, ctx: Ctx) -> Outcome:
+    """Add the next step's prompt, unless the core must act first or the user was erased."""
+    if any(isinstance(e, Erase | Book | Cancel | Follow | FollowNews) for e in outcome.effects):
+        return outcome  # the core acts first, then shows the next step
+    replies = (*outcome.replies, *prompt(outcome.state, ctx))
+    return Outcome(outcome.state, replies, outcome.effects)
+
+
+def handle(state: State, event: Event, ctx: Ctx) -> Outcome:
+    """Apply one event to a state: the single entry point of every channel."""
+    if state.step not in STEPS or not _valid(state, ctx):
+        state = _restart(state)
+    if isinstance(event, CommandIn):
+        return _command(state, event, ctx)
+    if isinstance(event, ChoiceIn):
+        return _choice(state, event, ctx)
+    if isinstance(event, InvalidChoiceIn):
+        stale = Msg(N_("This button is no longer valid. Here is the current step."))
+        return _say(state, ctx, Reply(stale))
+    if isinstance(event, BookingDone | BookingFailed):
+        if state.step not in ("book_time", "book_alt"):
+            return Outcome(state, tuple(prompt(state, ctx)))
+        return _continue(after_booking(state, event, ctx), ctx)
+    if isinstance(event, TextIn) and ctx.open_case and event.text.strip():
+        sent = Reply(Msg(N_("Sent to your counsellor.")))
+        return Outcome(state, (sent,), (Relay(event.text.strip()[:3500]),))
+    if isinstance(event, TextIn) and ctx.faq is not None and event.text.strip():
+        return question(state, event.text.strip()[:500], _lang(state, ctx), ctx, prompt(state, ctx))
+    if isinstance(event, TextIn) and state.step in ("result", "menu"):
+        return _say(state.go("menu", remember=False), ctx, Reply(Msg(COMING_QUESTION)))
+    if isinstance(event, TextIn):
+        return _say(state, ctx, Reply(Msg(N_("Please choose one of the options below."))))
+    if isinstance(event, LocationIn) and state.step in COURSE_STEPS and state.step != "reminders":
+        return _continue(with_location(state, event.latitude, event.longitude), ctx)
+    if isinstance(event, LocationIn):
+        return _say(state, ctx, Reply(Msg(N_("Thank you, but I do not need a location here."))))
+    assert isinstance(event, UnsupportedIn)
+    unsupported = N_("I can only read text and buttons. Please choose one of the options below.")
+    return _say(state, ctx, Reply(Msg(unsupported)))
+
+
+COMING_QUESTION = N_(
+    "I cannot answer typed questions yet; this is coming soon. Until then, a counselling "
+    "service can answer them. Please choose one of the options below."
+)

@@ -1,0 +1,95 @@
+"""Typed questions: answered from the FAQ, close matches offered, or handed to a person."""
+
+from __future__ import annotations
+
+from bot.faq.store import SOURCE_LANGUAGE
+from bot.flows.base import Ctx, OpenCase, Outcome, Unanswered
+from bot.flows.guidance import CASE_OPENED
+from bot.flows.messages import N_, Arg, Lines, Msg, Option, Prose, Reply
+from bot.flows.state import State
+
+FAQ_PREFIX = "faq:"
+NOT_SURE = N_("I am not sure I understood. Did you mean one of these?")
+DONT_KNOW = N_(
+    "I do not know the answer to that yet. A counsellor can help you: choose "
+    '"Talk to a person", or ask your question in other words.'
+)
+
+
+def answer_reply(ctx: Ctx, slug: str, lang: str) -> Reply | None:
+    """The FAQ answer in the user's language, marked when outdated or not translated."""
+    if ctx.faq is None:
+        return None
+    found = ctx.faq.answer(slug, lang)
+    lines: list[Arg] = []
+    if found is None:
+        german = ctx.faq.answer(slug, SOURCE_LANGUAGE)
+        if german is None:
+            return None
+        lines.append(
+            Msg(N_("This answer is not translated into your language yet. Here it is in German:"))
+        )
+        lines.append(Prose(german.text))
+    else:
+        lines.append(Prose(found.text))
+        if found.outdated:
+            lines.append(
+                Msg(
+                    N_("This translation may be out of date. A counsellor can tell you the latest.")
+                )
+            )
+    return Reply(Lines(tuple(lines)), title=Msg(N_("Answer")))
+
+
+def _label(ctx: Ctx, slug: str, lang: str) -> Arg:
+    assert ctx.faq is not None
+    return Prose(ctx.faq.index.title(slug, lang) or slug)
+
+
+def question(state: State, text: str, lang: str, ctx: Ctx, step_prompt: list[Reply]) -> Outcome:
+    """Answer a typed question, then show the current step again."""
+    assert ctx.faq is not None
+    decision = ctx.faq.index.decide(text, lang)
+    if decision.kind == "answer":
+        reply = answer_reply(ctx, decision.slugs[0], lang)
+        if reply is not None:
+            return Outcome(state, (reply, *step_prompt))
+    if decision.kind == "suggest":
+        options = tuple(
+            Option(FAQ_PREFIX + slug, _label(ctx, slug, lang)) for slug in decision.slugs
+        )
+        options += (Option(FAQ_PREFIX + "none", Msg(N_("None of these"))),)
+        return Outcome(state, (Reply(Msg(NOT_SURE), options=options),))
+    return Outcome(
+        state,
+        (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt),
+        (Unanswered(text),),
+    )
+
+
+def _person_option(ctx: Ctx) -> tuple[Option, ...]:
+    if not ctx.counselling_available:
+        return ()
+    return (Option(FAQ_PREFIX + "person", Msg(N_("Talk to a person"))),)
+
+
+def chosen(state: State, key: str, lang: str, ctx: Ctx, step_prompt: list[Reply]) -> Outcome:
+    """A button from a "did you mean" list, or "talk to a person"."""
+    slug = key.removeprefix(FAQ_PREFIX)
+    if slug == "person":
+        opened = Reply(Msg(CASE_OPENED))
+        return Outcome(state, (opened, *step_prompt), (OpenCase("person"),))
+    if slug == "none":
+        return Outcome(state, (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt))
+    reply = answer_reply(ctx, slug, lang)
+    if reply is None:
+        return Outcome(state, tuple(step_prompt))
+    return Outcome(state, (reply, *step_prompt))
+
+
+def is_faq_key(key: str, ctx: Ctx) -> bool:
+    """Whether a button is an FAQ button that still makes sense."""
+    if not key.startswith(FAQ_PREFIX) or ctx.faq is None:
+        return False
+    slug = key.removeprefix(FAQ_PREFIX)
+    return slug in ("none", "person") or slug in ctx.faq.sources

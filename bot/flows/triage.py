@@ -1,0 +1,109 @@
+"""Triage flow: find the user's situation (status, Bürgergeld, age band)."""
+
+from __future__ import annotations
+
+from bot.flows.base import Ctx, Outcome
+from bot.flows.messages import N_, Msg, Option, Reply
+from bot.flows.state import State
+
+YES_NO = (Option("yes", Msg(N_("Yes"))), Option("no", Msg(N_("No"))))
+AGE_OPTIONS = (
+    Option("under_27", Msg(N_("Under 27"))),
+    Option("27_plus", Msg(N_("27 or older"))),
+)
+
+
+def _after_status(state: State, status: str, ctx: Ctx) -> Outcome:
+    answers = {**state.without("benefits", "triage"), "status": status}
+    nxt = "benefits" if ctx.content.statuses[status].ask_benefits else "age"
+    return Outcome(state.go(nxt, answers=answers), ())
+
+
+class StatusStep:
+    """Which of these describes you?"""
+
+    name = "status"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        main = [s for s in ctx.content.statuses.values() if not s.special]
+        options = [Option(s.key, Msg(s.label)) for s in main]
+        options.append(Option("special", Msg(N_("Other: EU citizen, asylum, Ukraine"))))
+        options.append(Option("unsure", Msg(N_("I am not sure"))))
+        return [Reply(Msg(N_("Which of these describes you best?")), options=tuple(options))]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key == "special":
+            return Outcome(state.go("special"), ())
+        if key == "unsure":
+            return Outcome(state.go("unsure", answers=state.answer("triage", "0")), ())
+        return _after_status(state, key, ctx)
+
+
+class SpecialStep:
+    """The special cases: EU citizens, asylum seekers or Duldung, Ukrainians with § 24."""
+
+    name = "special"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        special = [s for s in ctx.content.statuses.values() if s.special]
+        return [
+            Reply(
+                Msg(N_("Which of these describes you best?")),
+                options=tuple(Option(s.key, Msg(s.label)) for s in special),
+            )
+        ]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        return _after_status(state, key, ctx)
+
+
+class UnsureStep:
+    """Short yes/no questions, one at a time, until the status is clear."""
+
+    name = "unsure"
+
+    def _index(self, state: State, ctx: Ctx) -> int:
+        try:
+            index = int(state.answers.get("triage", "0"))
+        except ValueError:
+            index = 0
+        return min(max(index, 0), len(ctx.content.triage) - 1)
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        question = ctx.content.triage[self._index(state, ctx)]
+        return [Reply(Msg(question.question), options=YES_NO, columns=2)]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        index = self._index(state, ctx)
+        question = ctx.content.triage[index]
+        if key == "yes":
+            return _after_status(state, question.yes, ctx)
+        if question.no is not None:
+            return _after_status(state, question.no, ctx)
+        return Outcome(state.go("unsure", answers=state.answer("triage", str(index + 1))), ())
+
+
+class BenefitsStep:
+    """Does the user also receive Bürgergeld? That can add the Jobcenter's route."""
+
+    name = "benefits"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        text = N_("Do you receive Bürgergeld (formerly ALG II) from the Jobcenter?")
+        return [Reply(Msg(text), options=YES_NO, columns=2)]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        return Outcome(state.go("age", answers=state.answer("benefits", key)), ())
+
+
+class AgeStep:
+    """The age band decides between youth (JMD) and adult (MBE) counselling."""
+
+    name = "age"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        text = N_("How old are you? This decides which counselling service is for you.")
+        return [Reply(Msg(text), options=AGE_OPTIONS, columns=2)]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        return Outcome(state.go("result", answers=state.answer("age", key)), ())

@@ -1,0 +1,68 @@
+"""Keep the catalogs in step with the code and the content.
+
+``extract`` collects every user-facing text (``N_()`` and ``counted()`` in bot/, and the
+translatable fields of the content files) into ``locales/messages.pot``; ``update`` merges it
+into each language's .po file, keeping translations and marking changed ones as fuzzy
+(outdated) for translators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from bot.content.parse import parse_content, read_city, translatable_texts
+from bot.i18n.catalogs import DOMAIN, LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, po_path
+
+BOT_DIR = Path(__file__).resolve().parents[1]
+KEYWORDS = {"N_": None, "counted": (1, 2)}
+POT_PATH = LOCALES_DIR / f"{DOMAIN}.pot"
+
+
+def build_template(city: str = "stuttgart") -> Catalog:
+    """A catalog template with every message of the code and the content."""
+    template = Catalog(project="Wegweiser", version="1", charset="utf-8", fuzzy=False)
+    template.creation_date = datetime(2026, 1, 1)
+    for filename, lineno, message, comments, _ctx in extract_from_dir(
+        BOT_DIR,
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+    ):
+        template.add(message, locations=[(f"bot/{filename}", lineno)], auto_comments=comments)
+    for where, text in translatable_texts(parse_content(read_city(city), city)):
+        template.add(text, locations=[(f"content/{city}", 0)], auto_comments=[where])
+    return template
+
+
+def write_template(template: Catalog, path: Path = POT_PATH) -> None:
+    """Write the template (.pot)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        write_po(fh, template, width=100, omit_header=False, sort_output=False)
+
+
+def update_catalogs(template: Catalog, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+    """Merge the template into each language's .po (creating missing ones); returns the paths."""
+    written = []
+    for lang in languages:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        path = po_path(lang)
+        if path.exists():
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+        else:
+            catalog = Catalog(locale=lang, project="Wegweiser", version="1", charset="utf-8")
+            catalog.creation_date = template.creation_date
+        catalog.update(template, update_header_comment=False)
+        catalog.obsolete.clear()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, sort_output=False)
+        written.append(str(path))
+    return written

@@ -1,0 +1,339 @@
+"""Tables. Users are kept with the least data the guidance needs: no names, no phone numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC on every database; read back aware, in UTC.
+
+    SQLite keeps no offset: without this, a Europe/Berlin time would be read back an hour off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of all tables."""
+
+
+class User(Base):
+    """A Telegram user: language and answers only.
+
+    Answers (status, benefits, age band) are stored only after consent.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(32))
+    benefits: Mapped[str | None] = mapped_column(String(8))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when Telegram said the user blocked the bot (403); cleared when they write again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Conversation(Base):
+    """Where a user is in the conversation; saved after every step."""
+
+    __tablename__ = "conversations"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The last Telegram update applied, so a redelivered update is not applied twice.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContentDocument(Base):
+    """A city's content files as loaded, so running bots read facts from the database."""
+
+    __tablename__ = "content_documents"
+
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checksum: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlotRow(Base):
+    """Seats taken in one slot; the CHECK makes overbooking impossible in the database."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="ck_slots_capacity"),
+    )
+
+    point: Mapped[str] = mapped_column(String(64), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BookingRow(Base):
+    """A first-counselling appointment. One active booking per user and point."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index(
+            "uq_bookings_active",
+            "user_id",
+            "point",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    point: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxRow(Base):
+    """A message to send later: written with its cause, sent once by the dispatcher."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseRow(Base):
+    """A newcomer's case in the counsellors' group: one forum topic (or reply thread) each."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    booking_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    anchor_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseMessageRow(Base):
+    """A message in the counsellors' group that belongs to a case (for reply threads)."""
+
+    __tablename__ = "case_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id", ondelete="CASCADE"))
+
+
+class AuditRow(Base):
+    """Who did what to which case; never message contents."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class ClosureRow(Base):
+    """A day an admin closed a point (team day, illness), on top of the content's closures."""
+
+    __tablename__ = "closures"
+
+    point: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PointSettingRow(Base):
+    """An admin's capacity override for a point."""
+
+    __tablename__ = "point_settings"
+
+    point: Mapped[str] = mapped_column(String(64), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CourseRow(Base):
+    """A course from a provider's plan; past courses are archived, never deleted."""
+
+    __tablename__ = "courses"
+    __table_args__ = (UniqueConstraint("provider", "code", name="uq_courses_provider_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(60))
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[str] = mapped_column(String(20))
+    time_from: Mapped[str] = mapped_column(String(5))
+    time_to: Mapped[str] = mapped_column(String(5))
+    address: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(80))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    target_group: Mapped[str] = mapped_column(String(200))
+    childcare: Mapped[bool] = mapped_column(Boolean)
+    free_places: Mapped[int | None] = mapped_column(Integer)
+    registration: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CourseSubscriptionRow(Base):
+    """A user follows one course: reminders before it starts, news when it changes."""
+
+    __tablename__ = "course_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MatchSubscriptionRow(Base):
+    """A user wants to hear of new courses that match their filters."""
+
+    __tablename__ = "match_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FaqEntryRow(Base):
+    """An FAQ entry: its German source answer, with the facts' provenance."""
+
+    __tablename__ = "faq_entries"
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(300))
+    as_of: Mapped[date] = mapped_column(Date)
+    confirmed: Mapped[bool] = mapped_column(Boolean)
+    source_text: Mapped[str] = mapped_column(String(4096))
+    source_hash: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FaqTextRow(Base):
+    """An entry's answer in one language, and which German source it translates."""
+
+    __tablename__ = "faq_texts"
+
+    slug: Mapped[str] = mapped_column(
+        String(64), ForeignKey("faq_entries.slug", ondelete="CASCADE"), primary_key=True
+    )
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(4096))
+    based_on: Mapped[str] = mapped_column(String(16))
+    machine: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FaqExampleRow(Base):
+    """An example question or keyword of an entry, in one language."""
+
+    __tablename__ = "faq_examples"
+    __table_args__ = (UniqueConstraint("slug", "lang", "text", name="uq_faq_examples"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(
+        String(64), ForeignKey("faq_entries.slug", ondelete="CASCADE"), index=True
+    )
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(300))
+    keyword: Mapped[bool] = mapped_column(Boolean)
+
+
+class FaqUnansweredRow(Base):
+    """A question the bot could not answer, kept without the asker's identity."""
+
+    __tablename__ = "faq_unanswered"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

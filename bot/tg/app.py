@@ -1,0 +1,341 @@
+"""The python-telegram-bot Application: wiring of handlers, start-up set-up, polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from telegram import BotCommand, Chat, InputFile, Update
+from telegram import User as TgUser
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot import admin
+from bot.config import Settings
+from bot.delivery.compose import Composer
+from bot.delivery.dispatcher import Dispatcher, Limits
+from bot.flows.events import CommandIn
+from bot.flows.messages import N_, Msg, Term
+from bot.i18n.catalogs import suggest_language
+from bot.service import Answer, Wegweiser
+from bot.texts import COMMANDS, DESCRIPTION, PRIVATE_ONLY, SHORT_DESCRIPTION, SORRY, STOPPED
+from bot.tg.convert import to_event
+from bot.tg.counsellors import Membership, on_group_update
+from bot.tg.processor import PerChatUpdateProcessor
+from bot.tg.render import html_text, keyboard, split_text
+from bot.tg.transport import TelegramTransport
+
+log = logging.getLogger(__name__)
+APP_KEY = "wegweiser"
+DISPATCHER_KEY = "dispatcher"
+DISPATCH_LOCK_KEY = "dispatch-lock"
+MEMBERS_KEY = "members"
+DISPATCH_INTERVAL = 1.0
+ADMIN_COMMANDS = frozenset(
+    {
+        "capacity",
+        "close",
+        "reopen",
+        "course_list",
+        "course_add",
+        "course_cancel",
+        "faq_list",
+        "faq_status",
+        "faq_set",
+        "faq_question",
+        "faq_add",
+        "faq_unanswered",
+    }
+)
+
+
+def _core(context: ContextTypes.DEFAULT_TYPE) -> Wegweiser:
+    core: Wegweiser = context.application.bot_data[APP_KEY]
+    return core
+
+
+async def send_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Answer) -> None:
+    """Send each reply; the keyboard goes with the last piece of its reply."""
+    for reply in answer.replies:
+        if reply.attachment is not None:
+            name, data = reply.attachment
+            await context.bot.send_document(chat_id, InputFile(data, filename=name))
+        pieces = split_text(html_text(reply))
+        markup = keyboard(reply, answer.version)
+        for i, piece in enumerate(pieces):
+            await context.bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if i == len(pieces) - 1 else None,
+                disable_web_page_preview=True,
+            )
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every update goes through here: private chats to the flows, the counsellors' group to
+    casework, other groups politely aside."""
+    started = time.monotonic()
+    chat, user = update.effective_chat, update.effective_user
+    if update.edited_message is not None or chat is None or user is None or user.is_bot:
+        return  # edits, channel posts and service updates need no answer
+    core = _core(context)
+    if chat.id == core.settings.counsellor_chat_id:
+        members: Membership = context.application.bot_data[MEMBERS_KEY]
+        if await on_group_update(update, context, core, members):
+            kick_dispatcher(context.application)
+        return
+    # The button's spinner is stopped while the step is worked out, not before.
+    spinner = asyncio.create_task(_stop_spinner(update))
+    try:
+        await _answer(update, context, core, chat, user, started)
+    finally:
+        await spinner
+
+
+async def _stop_spinner(update: Update) -> None:
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer()
+    except TelegramError as exc:  # an old query can no longer be answered; not fatal
+        log.info("callback answer failed: %s", exc)
+
+
+async def _answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    core: Wegweiser,
+    chat: Chat,
+    user: TgUser,
+    started: float,
+) -> None:
+    if chat.type != "private":
+        await _group_notice(update, context, core)
+        return
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith("u:"):
+        await _stop_reminders(update, context, core, user.id)
+        return
+    event = to_event(update)
+    if event is None:
+        return
+    if (
+        isinstance(event, CommandIn)
+        and event.name in ADMIN_COMMANDS
+        and user.id in core.settings.admin_ids
+    ):
+        await _admin(context, core, chat.id, user, event)
+        return
+    try:
+        answer = await core.handle(
+            user.id, event, update_id=update.update_id, client_language=user.language_code
+        )
+    except Exception:
+        # Nothing was saved (the transaction rolled back); the user may simply try again.
+        log.exception("update failed kind=%s", type(event).__name__)
+        lang = suggest_language(user.language_code) or core.settings.default_language
+        await context.bot.send_message(chat.id, core.text(Msg(SORRY), lang))
+        return
+    if answer.queued:
+        kick_dispatcher(context.application)
+    try:
+        await send_answer(context, chat.id, answer)
+    except Forbidden:
+        log.info("user blocked the bot")
+    log.info(
+        "update handled step=%s kind=%s ms=%.1f",
+        answer.step,
+        type(event).__name__,
+        (time.monotonic() - started) * 1000,
+    )
+
+
+async def _group_notice(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, core: Wegweiser
+) -> None:
+    message = update.message
+    addressed = message is not None and (message.text or "").startswith("/")
+    if (
+        not addressed
+        or update.effective_chat is None
+        or update.effective_chat.id == core.settings.counsellor_chat_id
+    ):
+        return
+    user = update.effective_user
+    lang = suggest_language(user.language_code if user else None) or core.settings.default_language
+    await context.bot.send_message(update.effective_chat.id, core.text(Msg(PRIVATE_ONLY), lang))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log errors without update contents (they may hold personal data)."""
+    log.error("error while handling an update: %r", context.error, exc_info=context.error)
+
+
+async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Set the command menu and descriptions in every language."""
+    core: Wegweiser = application.bot_data[APP_KEY]
+    bot = application.bot
+    for lang in (None, *core.catalogs.languages):
+        text_lang = lang or core.settings.default_language
+        commands = [BotCommand(name, core.text(Msg(desc), text_lang)) for name, desc in COMMANDS]
+        await bot.set_my_commands(commands, language_code=lang)
+        await bot.set_my_description(core.text(Msg(DESCRIPTION), text_lang), language_code=lang)
+        await bot.set_my_short_description(
+            core.text(Msg(SHORT_DESCRIPTION), text_lang), language_code=lang
+        )
+
+
+async def _stop_reminders(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, core: Wegweiser, user_id: int
+) -> None:
+    """The "stop these" button under a course message."""
+    query = update.callback_query
+    assert query is not None
+    _u, kind, ident = ((query.data or "") + "::").split(":")[:3]
+    if kind not in ("c", "m") or not ident.isdigit():
+        return
+    lang = await core.stop_following(user_id, kind, int(ident))
+    if query.message is not None:
+        try:
+            await context.bot.edit_message_reply_markup(
+                query.message.chat.id, query.message.message_id, reply_markup=None
+            )
+        except TelegramError as exc:
+            log.info("could not remove the stop button: %s", exc)
+    await context.bot.send_message(
+        query.message.chat.id if query.message else user_id, core.text(Msg(STOPPED), lang)
+    )
+
+
+async def _admin(
+    context: ContextTypes.DEFAULT_TYPE,
+    core: Wegweiser,
+    chat_id: int,
+    user: TgUser,
+    event: CommandIn,
+) -> None:
+    lang = suggest_language(user.language_code) or core.settings.default_language
+    try:
+        if event.name.startswith("faq_"):
+            result, changed = await admin.faq(
+                core.db,
+                event.name,
+                event.args,
+                actor_id=user.id,
+                now=core.clock(),
+                languages=core.catalogs.languages,
+                admins=core.settings.admin_ids,
+            )
+            if changed:
+                await core.reload_faq()
+            kick_dispatcher(context.application)
+        elif event.name.startswith("course_"):
+            result = await admin.courses(
+                core.db, core.catalogue, event.name, event.args, actor_id=user.id, now=core.clock()
+            )
+        else:
+            result = await admin.run(
+                core.db,
+                core.content,
+                [event.name, *event.args.split()],
+                actor_id=user.id,
+                now=core.clock(),
+            )
+    except admin.AdminError as exc:
+        result = str(exc)
+    text = core.text(Msg(N_("Admin: {result}"), {"result": Term(result)}), lang)
+    await context.bot.send_message(chat_id, text)
+
+
+def kick_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
+    """Send what was just queued now, instead of at the next tick."""
+    if application.job_queue is not None:
+        application.job_queue.run_once(dispatch_job, 0)
+
+
+async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduled dispatcher run (APScheduler through PTB's JobQueue)."""
+    dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
+    lock: asyncio.Lock = context.application.bot_data[DISPATCH_LOCK_KEY]
+    if lock.locked():
+        return  # a run is under way; the next tick takes the rest
+    async with lock:
+        try:
+            await dispatcher.run_once()
+        except Exception:  # the next tick tries again; the rows are safe in the outbox
+            log.exception("dispatcher run failed")
+
+
+def build_application(settings: Settings, core: Wegweiser) -> Application:  # type: ignore[type-arg]
+    """The Application for ``core``, talking to ``settings.telegram_api_url``."""
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is required for Telegram")
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await core.load_content()
+        await publish_commands(application)
+        dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+        await dispatcher.recover()
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(dispatch_job, interval=DISPATCH_INTERVAL, first=0)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await core.db.dispose()
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .connection_pool_size(64)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data[APP_KEY] = core
+    composer = Composer(
+        core.db, core.renderer, lambda: core.content, TelegramTransport(application.bot)
+    )
+    limits = Limits(per_second=settings.messages_per_second)
+    application.bot_data[DISPATCHER_KEY] = Dispatcher(core.db, composer, core.clock, limits)
+    application.bot_data[DISPATCH_LOCK_KEY] = asyncio.Lock()
+    application.bot_data[MEMBERS_KEY] = Membership()
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def start_polling(application: Application, *, timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """Start ``application`` inside a running event loop (tests, benchmarks)."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=timeout, allowed_updates=Update.ALL_TYPES
+    )
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop what :func:`start_polling` started."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+def run_polling(settings: Settings) -> None:
+    """Start the bot with long polling until interrupted."""
+    from bot.storage.db import Database
+
+    core = Wegweiser(settings, Database(settings.database_url))
+    application = build_application(settings, core)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,242 @@
+"""The outbox dispatcher with an injected clock: due rows only, Telegram's errors, limits,
+and a crash in the middle of sending."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery.dispatcher import Blocked, Dispatcher, Limits, Permanent, Retry
+from bot.delivery.outbox import enqueue
+from bot.storage.db import Database
+from bot.storage.models import OutboxRow
+
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Recorder:
+    """A transport stand-in: records sent rows, fails as told."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.fail: dict[str, list[Exception]] = {}
+
+    async def __call__(self, row: OutboxRow) -> None:
+        errors = self.fail.get(row.idempotency_key)
+        if errors:
+            raise errors.pop(0)
+        self.sent.append(row.idempotency_key)
+
+
+@pytest.fixture()
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    yield database
+    await database.dispose()
+
+
+async def add(db: Database, key: str, chat: int, due: datetime) -> None:
+    async with db.transaction() as session:
+        await enqueue(
+            session, chat_id=chat, kind="to_user", payload={}, key=key, due_at=due, now=T0
+        )
+
+
+async def states(db: Database) -> dict[str, str]:
+    async with db.sessions() as session:
+        return {
+            r.idempotency_key: r.state for r in (await session.execute(select(OutboxRow))).scalars()
+        }
+
+
+async def test_only_due_messages_go_and_each_once(db: Database) -> None:
+    clock, send = Clock(), Recorder()
+    dispatcher = Dispatcher(db, send, clock)
+    await add(db, "now", 1, T0)
+    await add(db, "later", 2, T0 + timedelta(hours=24))
+    await add(db, "now", 1, T0)  # the same key again: ignored
+    await dispatcher.run_once()
+    assert send.sent == ["now"]
+    clock.now = T0 + timedelta(hours=23, minutes=59)
+    await dispatcher.run_once()
+    assert send.sent == ["now"]
+    clock.now = T0 + timedelta(hours=24)
+    await dispatcher.run_once()
+    await dispatcher.run_once()
+    assert send.sent == ["now", "later"]
+    assert await states(db) == {"now": "sent", "later": "sent"}
+
+
+def on_clock(clock: Clock, **limits: int) -> Limits:
+    """Telegram's limits counted on the test's clock instead of real time."""
+    return Limits(now=lambda: (clock.now - T0).total_seconds(), **limits)
+
+
+async def test_429_waits_for_retry_after_and_5xx_backs_off(db: Database) -> None:
+    clock, send = Clock(), Recorder()
+    dispatcher = Dispatcher(db, send, clock, on_clock(clock))
+    await add(db, "a", 1, T0)
+    await add(db, "b", 2, T0)
+    send.fail = {"a": [Retry(7, "429")], "b": [Retry(None, "500"), Retry(None, "502")]}
+    await dispatcher.run_once()
+    assert send.sent == []
+    clock.now = T0 + timedelta(seconds=5)  # b's first backoff is 5 s, a must wait 7 s
+    await dispatcher.run_once()
+    assert send.sent == []  # b failed again: now waits 10 s
+    clock.now = T0 + timedelta(seconds=7)
+    await dispatcher.run_once()
+    assert send.sent == ["a"]
+    clock.now = T0 + timedelta(seconds=15)
+    await dispatcher.run_once()
+    assert send.sent == ["a", "b"]
+    assert dispatcher.stats.retried == 3
+
+
+async def test_a_user_who_blocked_the_bot_loses_their_pending_messages(db: Database) -> None:
+    clock, send = Clock(), Recorder()
+    dispatcher = Dispatcher(db, send, clock)
+    await add(db, "x1", 9, T0)
+    await add(db, "x2", 9, T0 + timedelta(hours=1))
+    await add(db, "other", 8, T0)
+    send.fail = {"x1": [Blocked("403")]}
+    await dispatcher.run_once()
+    assert await states(db) == {"x1": "dropped", "x2": "dropped", "other": "sent"}
+    assert dispatcher.stats.dropped == 2
+
+
+async def test_a_permanent_error_is_marked_failed(db: Database) -> None:
+    clock, send = Clock(), Recorder()
+    await add(db, "bad", 1, T0)
+    send.fail = {"bad": [Permanent("400 chat not found")]}
+    await Dispatcher(db, send, clock).run_once()
+    assert await states(db) == {"bad": "failed"}
+
+
+async def test_per_chat_and_group_limits(db: Database) -> None:
+    clock, send = Clock(), Recorder()
+    seconds = lambda: (clock.now - T0).total_seconds()  # noqa: E731
+    dispatcher = Dispatcher(
+        db, send, clock, Limits(per_second=30, group_per_minute=20, now=seconds)
+    )
+    for i in range(3):
+        await add(db, f"p{i}", 5, T0)
+    for i in range(25):
+        await add(db, f"g{i:02}", -100, T0)
+    await dispatcher.run_once()
+    assert [k for k in send.sent if k.startswith("p")] == ["p0"]  # one per second per chat
+    assert len([k for k in send.sent if k.startswith("g")]) <= 20
+    for second in range(1, 61):
+        clock.now = T0 + timedelta(seconds=second)
+        await dispatcher.run_once()
+    assert sorted(k for k in send.sent if k.startswith("p")) == ["p0", "p1", "p2"]
+    assert len([k for k in send.sent if k.startswith("g")]) == 25
+    assert len(send.sent) == len(set(send.sent))
+
+
+class Crash(BaseException):
+    """The process dies."""
+
+
+async def crash_after(db: Database, sent: int, concurrency: int) -> list[str]:
+    """Send with a dispatcher that dies after ``sent`` messages reached Telegram."""
+    clock = Clock()
+    crashing = Recorder()
+
+    async def dies(row: OutboxRow) -> None:
+        if len(crashing.sent) == sent:
+            raise Crash
+        await crashing(row)
+
+    with pytest.raises(BaseExceptionGroup) as info:
+        await Dispatcher(db, dies, clock, concurrency=concurrency).run_once()
+    assert info.group_contains(Crash)
+    return crashing.sent
+
+
+async def test_a_crash_between_messages_loses_nothing_and_sends_nothing_twice(db: Database) -> None:
+    for i in range(10):
+        await add(db, f"m{i}", 100 + i, T0)
+    before_crash = await crash_after(db, 4, concurrency=1)
+    assert len(before_crash) == 4
+    assert list((await states(db)).values()).count("sending") == 6
+    send = Recorder()
+    restarted = Dispatcher(db, send, Clock(), Limits(per_second=100))
+    assert await restarted.recover() == 6
+    await restarted.run_once()
+    delivered = before_crash + send.sent
+    assert sorted(delivered) == sorted(f"m{i}" for i in range(10))
+    assert len(delivered) == len(set(delivered))
+    assert set((await states(db)).values()) == {"sent"}
+
+
+async def test_a_crash_with_messages_in_flight_repeats_at_most_those(db: Database) -> None:
+    # With N messages in flight at once, a crash can catch up to N that Telegram accepted but
+    # the database had not marked yet: they are sent again; nothing is lost.
+    for i in range(20):
+        await add(db, f"m{i}", 100 + i, T0)
+    before_crash = await crash_after(db, 6, concurrency=4)
+    send = Recorder()
+    restarted = Dispatcher(db, send, Clock(), Limits(per_second=100))
+    await restarted.recover()
+    await restarted.run_once()
+    delivered = before_crash + send.sent
+    assert set(delivered) == {f"m{i}" for i in range(20)}
+    assert len(delivered) - len(set(delivered)) <= 4
+
+
+@pytest.mark.postgres
+async def test_two_dispatchers_on_postgresql_never_take_the_same_row(pg_server: str) -> None:
+    from tests.conftest import fresh_pg_database
+
+    for url in fresh_pg_database(pg_server):
+        from bot.storage.migrate import upgrade
+
+        upgrade(url)
+        first, second = Database(url), Database(url)
+        try:
+            for i in range(300):
+                await add(first, f"r{i}", 1000 + i, T0)
+            clock, send = Clock(), Recorder()
+            one = Dispatcher(first, send, clock, on_clock(clock, per_second=50))
+            two = Dispatcher(second, send, clock, on_clock(clock, per_second=50))
+            for second_ in range(1, 9):
+                await asyncio.gather(one.run_once(), two.run_once())
+                clock.now = T0 + timedelta(seconds=second_)
+            assert len(send.sent) == 300 == len(set(send.sent))
+            assert one.stats.sent > 0 and two.stats.sent > 0  # both really worked
+        finally:
+            await first.dispose()
+            await second.dispose()
+
+
+async def test_a_blocked_user_is_marked_inactive_until_they_write_again(db: Database) -> None:
+    from bot.flows.state import State
+    from bot.storage.models import User
+    from bot.storage.repo import save_conversation
+
+    async with db.transaction() as session:
+        await save_conversation(session, 9, State(lang="de"), None, T0)
+    await add(db, "x", 9, T0)
+    send = Recorder()
+    send.fail = {"x": [Blocked("403")]}
+    await Dispatcher(db, send, Clock()).run_once()
+    async with db.sessions() as session:
+        user = await session.get(User, 9)
+        assert user is not None and user.blocked_at == T0
+    async with db.transaction() as session:
+        await save_conversation(session, 9, State(lang="de"), None, T0 + timedelta(days=1))
+    async with db.sessions() as session:
+        user = await session.get(User, 9)
+        assert user is not None and user.blocked_at is None

@@ -1,0 +1,151 @@
+"""Table-driven journey: status x Bürgergeld x age band x language -> authority, counselling."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.model import Content
+from bot.domain.routing import counselling, decide
+from bot.flows.base import Ctx
+from bot.flows.messages import Lines, Msg, Named
+from bot.i18n.bidi import strip_controls
+from bot.i18n.catalogs import LANGUAGES, Catalogs
+from bot.i18n.render import Renderer
+from tests.journey import answers_path, walk
+
+# status, benefits answer (None: not asked), -> authorities in order, in-person points by band
+CASES = [
+    ("new_arrival", "no", ["auslaenderbehoerde"], {"under_27": ["jmd"], "27_plus": ["mbe"]}),
+    (
+        "new_arrival",
+        "yes",
+        ["jobcenter", "auslaenderbehoerde"],
+        {"under_27": ["jmd"], "27_plus": ["mbe"]},
+    ),
+    ("spaetaussiedler", None, ["bva"], {"under_27": ["jmd"], "27_plus": ["ldr", "mbe"]}),
+    (
+        "long_resident",
+        "no",
+        ["bamf"],
+        {"under_27": ["clearingstelle", "jmd"], "27_plus": ["clearingstelle", "mbe"]},
+    ),
+    (
+        "long_resident",
+        "yes",
+        ["jobcenter", "bamf"],
+        {"under_27": ["jmd", "clearingstelle"], "27_plus": ["mbe", "clearingstelle"]},
+    ),
+    ("buergergeld", None, ["jobcenter"], {"under_27": ["jmd"], "27_plus": ["mbe"]}),
+    (
+        "eu_citizen",
+        "no",
+        ["bamf"],
+        {"under_27": ["jmd", "clearingstelle"], "27_plus": ["mbe", "clearingstelle"]},
+    ),
+    (
+        "eu_citizen",
+        "yes",
+        ["jobcenter", "bamf"],
+        {"under_27": ["jmd", "clearingstelle"], "27_plus": ["mbe", "clearingstelle"]},
+    ),
+    ("asylum", None, ["bamf"], {"under_27": ["jmd"], "27_plus": ["mbe"]}),
+    ("ukraine", "no", ["bamf"], {"under_27": ["jmd"], "27_plus": ["mbe"]}),
+    ("ukraine", "yes", ["jobcenter", "bamf"], {"under_27": ["jmd"], "27_plus": ["mbe"]}),
+]
+PAUSED = {"long_resident", "eu_citizen", "asylum", "ukraine"}
+
+
+def _msgids(arg: object) -> list[str]:
+    """All message ids inside a rendered-to-be argument, depth first."""
+    if isinstance(arg, Msg):
+        return [arg.msgid, *(m for a in arg.args.values() for m in _msgids(a))]
+    if isinstance(arg, Lines):
+        return [m for a in arg.items for m in _msgids(a)]
+    if isinstance(arg, Named):
+        return [arg.name]
+    return []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("band", ["under_27", "27_plus"])
+@pytest.mark.parametrize(("status", "benefits", "authorities", "points"), CASES)
+def test_journey_reaches_the_right_authority_and_counselling(
+    ctx: Ctx,
+    content: Content,
+    catalogs: Catalogs,
+    lang: str,
+    band: str,
+    status: str,
+    benefits: str | None,
+    authorities: list[str],
+    points: dict[str, list[str]],
+) -> None:
+    outcome = walk(ctx, lang, "agree", *answers_path(status, benefits, band))
+    assert outcome.state.step == "result"
+    assert outcome.state.lang == lang
+
+    decision = decide(content, outcome.state.answers)
+    assert [r.authority for r in decision.routes] == authorities
+    assert [p.key for p in counselling(content, decision, band)] == points[band]
+
+    # The replies name the authorities in order, then the counselling, then the menu.
+    titles = [r.title for r in outcome.replies if r.title is not None]
+    named = [t.args["authority"] for t in titles if t.msgid == "Who decides: {authority}"]
+    assert [n.name for n in named if isinstance(n, Named)] == [
+        content.authorities[a].name for a in authorities
+    ]
+    assert {o.key for o in outcome.replies[-1].options} >= {"book", "courses", "question", "person"}
+
+    # Rendered in the user's language: the authority's translated name and German term appear,
+    # and the 2026 admission stop is mentioned exactly for the paused routes.
+    renderer = Renderer(catalogs)
+    text = strip_controls(
+        "\n".join(
+            renderer.text(r.body, lang) + (renderer.text(r.title, lang) if r.title else "")
+            for r in outcome.replies
+        )
+    )
+    for key in authorities:
+        authority = content.authorities[key]
+        assert authority.name_de in text
+        if lang not in ("en", "de"):
+            assert catalogs.gettext(lang, authority.name) != authority.name or key == "jobcenter"
+    mentions_stop = any(
+        "admits no new participants" in m for r in outcome.replies for m in _msgids(r.body)
+    )
+    assert mentions_stop == bool(PAUSED & {status})
+
+
+def test_unconfirmed_addresses_are_never_shown(
+    ctx: Ctx, content: Content, catalogs: Catalogs
+) -> None:
+    outcome = walk(ctx, "en", "agree", "new_arrival", "no", "27_plus")
+    ids = [m for r in outcome.replies for m in _msgids(r.body)]
+    assert "Address: {address}" not in ids
+    # Instead the user is told where to ask.
+    assert content.authorities["auslaenderbehoerde"].ask in ids
+    assert content.points["mbe"].ask in ids
+
+
+def test_unconfirmed_notes_are_marked(ctx: Ctx) -> None:
+    outcome = walk(ctx, "en", "agree", "buergergeld", "27_plus")
+    ids = [m for r in outcome.replies for m in _msgids(r.body)]
+    wrapped = [i for i in ids if i.startswith("{text}")]
+    assert wrapped, "the unconfirmed Grundsicherung note must carry the 'not confirmed' wrapper"
+
+
+@pytest.mark.parametrize(
+    ("answers", "status"),
+    [
+        (["yes"], "spaetaussiedler"),
+        (["no", "yes"], "eu_citizen"),
+        (["no", "no", "yes"], "ukraine"),
+        (["no", "no", "no", "yes"], "asylum"),
+        (["no", "no", "no", "no", "yes"], "new_arrival"),
+        (["no", "no", "no", "no", "no"], "long_resident"),
+    ],
+)
+def test_not_sure_questions_find_the_status(ctx: Ctx, answers: list[str], status: str) -> None:
+    outcome = walk(ctx, "de", "agree", "unsure", *answers)
+    assert outcome.state.answers["status"] == status
+    assert outcome.state.step in ("benefits", "age")

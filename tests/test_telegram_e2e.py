@@ -1,0 +1,184 @@
+"""End to end: the real python-telegram-bot Application against the local fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.flows.questions import DONT_KNOW
+from bot.i18n.bidi import RLM, strip_controls
+from bot.i18n.catalogs import LANGUAGES, Catalogs
+from bot.service import Wegweiser
+from bot.storage.db import Database
+from bot.texts import COMMANDS
+from bot.tg.app import build_application, start_polling, stop_polling
+from tests.conftest import FIXED_NOW, settings_for
+from tests.fakeapi import FakeBotApi
+from tests.tgclient import User, texts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture()
+async def bot(fake: FakeBotApi, db_url: str) -> AsyncIterator[Wegweiser]:
+    settings = settings_for(db_url, BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url)
+    core = Wegweiser(settings, Database(db_url), clock=lambda: FIXED_NOW)
+    application = build_application(settings, core)
+    await start_polling(application, timeout=1)
+    yield core
+    await stop_polling(application)
+
+
+@pytest.mark.parametrize(
+    ("lang", "path", "authority_de"),
+    [
+        (
+            "de",
+            ["new_arrival", "yes", "27_plus"],
+            "Jobcenter Stuttgart, Bereich Migration und Teilhabe",
+        ),
+        ("ar", ["special", "asylum", "under_27"], "Bundesamt für Migration und Flüchtlinge, BAMF"),
+        (
+            "uk",
+            ["special", "ukraine", "yes", "27_plus"],
+            "Jobcenter Stuttgart, Bereich Migration und Teilhabe",
+        ),
+        ("fa", ["spaetaussiedler", "27_plus"], "Bundesverwaltungsamt, BVA"),
+        ("en", ["long_resident", "no", "under_27"], "Clearingstelle sprachliche Integration"),
+        ("tr", ["buergergeld", "27_plus"], "Jobcenter Stuttgart, Bereich Migration und Teilhabe"),
+        ("ru", ["special", "eu_citizen", "no", "27_plus"], "Bundesamt für Migration"),
+        (
+            "ro",
+            ["unsure", "no", "no", "no", "no", "yes", "no", "under_27"],
+            "Ausländerbehörde Stuttgart, Amt für öffentliche Ordnung",
+        ),
+    ],
+)
+async def test_newcomer_walks_the_journey(
+    fake: FakeBotApi,
+    bot: Wegweiser,
+    catalogs: Catalogs,
+    lang: str,
+    path: list[str],
+    authority_de: str,
+) -> None:
+    user = User(fake, 5000 + LANGUAGES.index(lang), language_code=lang)
+    first = await user.say("/start")
+    # The language menu lists the client's language first, by its own name.
+    assert fake.buttons(first[-1])[0][1].endswith(f":{lang}")
+    await user.press(lang)
+    await user.press("agree")
+    for key in path[:-1]:
+        await user.press(key)
+    result = await user.press(path[-1])
+    text = strip_controls(texts(result))
+    assert authority_de in text
+    welcome = catalogs.gettext(lang, "What would you like to do next?")
+    assert strip_controls(result[-1]["text"]) == welcome
+    assert {d.split(":")[1] for _l, d in fake.buttons(result[-1])} >= {"book", "courses", "person"}
+    for message in result:
+        assert len(message["text"]) <= 4096
+        if lang in ("ar", "fa"):
+            assert all(
+                line.startswith(RLM)
+                for line in message["text"].split("\n")
+                if line and not line.startswith("<b>")
+            )
+
+
+async def test_commands_and_descriptions_are_set_in_every_language(
+    fake: FakeBotApi, bot: Wegweiser, catalogs: Catalogs
+) -> None:
+    for lang in LANGUAGES:
+        commands = fake.commands(language_code=lang)
+        assert [c["command"] for c in commands] == [name for name, _ in COMMANDS]
+        expected = catalogs.gettext(lang, COMMANDS[0][1])
+        assert strip_controls(commands[0]["description"]) == expected
+        assert fake.bot_text("description", lang)
+        assert fake.bot_text("short_description", lang)
+    assert fake.commands()  # the default for all other languages
+
+
+async def test_bad_input_gets_translated_answers_and_loses_nothing(
+    fake: FakeBotApi, bot: Wegweiser, catalogs: Catalogs
+) -> None:
+    user = User(fake, 6100, language_code="uk")
+    await user.say("/start")
+    await user.press("uk")
+    await user.press("agree")
+    at_benefits = await user.press("new_arrival")
+    stale_id, stale_data = user.button_data("new_arrival")
+
+    please = strip_controls(
+        catalogs.gettext(
+            "uk", "I can only read text and buttons. Please choose one of the options below."
+        )
+    )
+    for kind in ("sticker", "photo", "voice", "document", "video"):
+        answer = await user.send_kind(kind)
+        assert answer[0]["text"] == please
+    answer = await user.send_kind("location")
+    assert answer[0]["text"] == catalogs.gettext(
+        "uk", "Thank you, but I do not need a location here."
+    )
+    answer = await user.say("   ")
+    assert answer[0]["text"] == catalogs.gettext("uk", "Please choose one of the options below.")
+    # Typed text is a question for the FAQ; what it cannot answer it says honestly.
+    dont_know = catalogs.gettext("uk", DONT_KNOW)
+    for text in ("x" * 10_000, "qwrtzp blorf vmxk"):
+        answer = await user.say(text)
+        assert strip_controls(answer[0]["text"]) == strip_controls(dont_know)
+    answer = await user.say("/nonsense")
+    assert "/nonsense" in answer[0]["text"]
+
+    no_longer = catalogs.gettext("uk", "This button is no longer valid. Here is the current step.")
+    answer = await user.press_raw(stale_id, stale_data)  # from the status message, already used
+    assert answer[0]["text"] == no_longer
+    for forged in ("garbage", "999:result", "x" * 64, ":"):
+        answer = await user.press_raw(at_benefits[-1]["message_id"], forged, strict=False)
+        assert answer[0]["text"] == no_longer
+
+    # Nothing was lost: the user is still at the Bürgergeld question and can go on.
+    assert (await bot.current(6100)).step == "benefits"
+    await user.press("no")
+    assert (await bot.current(6100)).step == "age"
+
+
+async def test_edited_messages_and_group_chats(fake: FakeBotApi, bot: Wegweiser) -> None:
+    user = User(fake, 6200, language_code="de")
+    await user.say("/start")
+    sent = fake.send_text(6200, "hallo")
+    await fake.await_messages(6200, len(user.messages) + 2)
+    count = len(user.messages)
+    fake.send_edited_text(6200, sent["message"]["message_id"], "edited")
+    group = -100777
+    fake.send_text(group, "hello everyone", language_code="tr")
+    fake.send_command(group, "/start", language_code="tr")
+    await fake.await_messages(group, 1)
+    notice = fake.sent_messages(group)
+    assert len(notice) == 1 and "private" not in notice[0]["text"].lower()  # Turkish text
+    assert len(user.messages) == count  # the edit got no answer
+    assert (await bot.current(6200)).step == "language"
+
+
+async def test_a_failing_step_apologises_and_loses_nothing(
+    fake: FakeBotApi, bot: Wegweiser, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = User(fake, 6300, language_code="ro")
+    await user.say("/start")
+    real = bot.handle
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(bot, "handle", broken)
+    before = len(user.messages)
+    message_id, data = user.button_data("ro")
+    fake.press_button(6300, message_id, data, language_code="ro")
+    sorry = await fake.await_messages(6300, before + 1)
+    expected = "Sorry, something went wrong on my side. Please try again in a moment."
+    assert sorry[-1]["text"] == catalogs.gettext("ro", expected)
+    monkeypatch.setattr(bot, "handle", real)
+    await user.press("ro")  # the same button works once the fault is gone
+    assert (await bot.current(6300)).step == "privacy"
