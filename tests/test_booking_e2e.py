@@ -3,6 +3,7 @@ the counsellor and the newcomer talk through the bot, strangers are refused, rem
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
 from bot.service import Wegweiser
 from bot.storage.db import Database
-from bot.storage.models import AuditRow, BookingRow
+from bot.storage.models import AuditRow, BookingRow, CaseMessageRow
 from bot.tg.app import DISPATCHER_KEY, build_application, start_polling, stop_polling
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
@@ -244,10 +245,19 @@ async def test_admin_commands_need_the_admin_role(fake: FakeBotApi, db_url: str)
         assert audit == ["capacity", "close"]
 
 
+async def _await_link(core: Wegweiser, chat_id: int, message_id: int) -> None:
+    for _ in range(200):
+        async with core.db.sessions() as session:
+            if await session.get(CaseMessageRow, (chat_id, message_id)) is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {message_id} was never linked to a case")
+
+
 async def test_plain_group_without_topics_uses_reply_threads(fake: FakeBotApi, db_url: str) -> None:
     plain = -1007000
     fake.send_text(plain, "Hallo", user_id=COUNSELLOR)  # a supergroup without topics
-    async with running(fake, db_url, COUNSELLOR_CHAT_ID=str(plain)):
+    async with running(fake, db_url, COUNSELLOR_CHAT_ID=str(plain)) as bot:
         user = User(fake, 8400, language_code="ru")
         await user.say("/start")
         for key in ("ru", "agree", "buergergeld", "under_27"):
@@ -256,6 +266,9 @@ async def test_plain_group_without_topics_uses_reply_threads(fake: FakeBotApi, d
         await fake.await_for(lambda: len(fake.sent_messages(plain)) >= 1)
         summary = fake.sent_messages(plain)[0]
         assert fake.topics(plain) == [] and "message_thread_id" not in summary
+        # The bot links the summary to its case just after Telegram answers the send;
+        # a reply faster than that is not routed, so wait for the link as a person would.
+        await _await_link(bot.core, plain, int(summary["message_id"]))
         before = fake.message_count(8400)
         fake.send_reply(
             plain, int(summary["message_id"]), "Здравствуйте! Чем помочь?", user_id=COUNSELLOR
