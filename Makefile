@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint unit i18n content-check bench clean
+.PHONY: run chat test test-heavy lint unit i18n content-check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test: lint unit
+
+# The long fault, kill and fuzz runs (minutes); CI runs them after `make test`.
+test-heavy: $(STAMP)
+	$(BIN)/python -m pytest -q -m heavy
 
 i18n: $(STAMP)
 	$(BIN)/python -m bot i18n update
