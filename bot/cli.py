@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run|chat|migrate|content|i18n``."""
+"""Command line: ``python -m bot run|chat|migrate|purge|content|i18n|...``."""
 
 from __future__ import annotations
 
@@ -54,14 +54,18 @@ async def _chat(settings: Settings, user_id: int) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, load content, then start Telegram (or the terminal without a token)."""
     settings = _settings()
+    if settings.bot_token:
+        from bot.logs import configure
+
+        configure(settings.log_format, settings.secrets)
     _migrate(settings)
     if not settings.bot_token:
         print(NO_TOKEN_HINT)
         asyncio.run(_chat(settings, args.user))
         return 0
-    from bot.tg.app import run_polling
+    from bot.tg.serve import run
 
-    run_polling(settings)
+    run(settings)
     return 0
 
 
@@ -103,6 +107,23 @@ def cmd_content(args: argparse.Namespace) -> int:
     _migrate(settings)
     asyncio.run(load())
     print(f"content for {settings.city} loaded")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Erase every user who has not written for INACTIVITY_DAYS (the daily job, once)."""
+    settings = _settings()
+    _migrate(settings)
+
+    async def go() -> int:
+        app = await _app(settings)
+        try:
+            return await app.purge_inactive()
+        finally:
+            await app.db.dispose()
+
+    count = asyncio.run(go())
+    print(f"{count} users erased after {settings.inactivity_days} days without a message")
     return 0
 
 
@@ -259,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--user", type=int, default=1, help="terminal user id")
     chat.set_defaults(func=cmd_chat)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "purge", help="erase users who have not written for INACTIVITY_DAYS"
+    ).set_defaults(func=cmd_purge)
     content = sub.add_parser("content", help="load content files or check facts")
     content.add_argument("action", choices=("load", "check"))
     content.add_argument("--max-age-days", type=int, default=365, help="older facts are stale")

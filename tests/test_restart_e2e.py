@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.botproc import BotProcess
 from tests.fakeapi import FakeBotApi
 from tests.tgclient import User
 
 pytestmark = pytest.mark.e2e
-
-
-class BotProcess:
-    """``python -m bot run`` as a separate process, as in production."""
-
-    def __init__(self, fake: FakeBotApi, db_url: str, workdir: Path) -> None:
-        self.env = {
-            **os.environ,
-            "BOT_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.url,
-            "DATABASE_URL": db_url,
-        }
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = workdir / "bot.log"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.workdir,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 async def test_killed_bot_resumes_every_user_where_they_were(
@@ -86,5 +46,8 @@ async def test_killed_bot_resumes_every_user_where_they_were(
         assert answer
     finally:
         bot.stop()
-        log = bot.log.read_text(errors="replace")
+        log = bot.output()
         assert "Traceback" not in log, log[-3000:]
+        assert fake.token.split(":")[1] not in log  # the token never reaches a log
+        lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+        assert lines and all(line.keys() >= {"ts", "level", "logger", "msg"} for line in lines)

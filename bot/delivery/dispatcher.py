@@ -146,6 +146,9 @@ class Dispatcher:
         self.concurrency = concurrency
         self.stats = Stats()
         self.last_run: datetime | None = None
+        # Wall-clock independent marks for /health (the injected clock may be a test's).
+        self.last_ok: float | None = None
+        self.last_error: str | None = None
 
     async def recover(self) -> int:
         """Put back what a crashed process had claimed; call once at start."""
@@ -175,6 +178,7 @@ class Dispatcher:
         async with asyncio.TaskGroup() as group:
             for row in rows:
                 group.create_task(deliver(row))
+        self.last_ok, self.last_error = time.monotonic(), None
         return self.stats
 
     async def _deliver(self, row: OutboxRow) -> None:

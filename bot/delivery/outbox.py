@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -109,3 +109,18 @@ async def pending_count(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def health_counts(session: AsyncSession, now: datetime, late: timedelta) -> dict[str, int]:
+    """Pending messages, those overdue by more than ``late``, and those that failed for good."""
+    from sqlalchemy import func
+
+    async def count(*where: Any) -> int:
+        query = select(func.count()).select_from(OutboxRow).where(*where)
+        return int(await session.scalar(query) or 0)
+
+    return {
+        "pending": await count(OutboxRow.state == PENDING),
+        "overdue": await count(OutboxRow.state == PENDING, OutboxRow.due_at < now - late),
+        "failed": await count(OutboxRow.state == FAILED),
+    }

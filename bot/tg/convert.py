@@ -66,3 +66,21 @@ def to_event(update: Update) -> Event | None:
     if message.location is not None:
         return LocationIn(message.location.latitude, message.location.longitude)
     return UnsupportedIn(_attachment_kind(message))
+
+
+def update_kind(update: Update) -> str:
+    """A coarse name for an update, for logs: what it is, never what it says."""
+    if update.callback_query is not None:
+        return "button"
+    if update.edited_message is not None:
+        return "edited"
+    message = update.message
+    if message is None:
+        # channel posts, member changes, inline queries, polls, ...
+        fields = update.to_dict().keys() - {"update_id"}
+        return next(iter(sorted(fields)), "empty")
+    if message.text is not None:
+        return "command" if _command(message) is not None else "text"
+    if message.location is not None:
+        return "location"
+    return _attachment_kind(message)

@@ -14,7 +14,8 @@ from bot.delivery.compose import Buttons
 from bot.delivery.dispatcher import Blocked, Permanent, Retry
 
 
-def _retry_after(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
+    """Seconds a 429 asks to wait."""
     # PTB 22 warns that retry_after becomes a timedelta; accept both.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -59,7 +60,7 @@ class TelegramTransport:
                 disable_web_page_preview=True,
             )
         except RetryAfter as exc:
-            raise Retry(_retry_after(exc), "429") from exc
+            raise Retry(retry_seconds(exc), "429") from exc
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
         except BadRequest as exc:
@@ -80,7 +81,7 @@ class TelegramTransport:
         try:
             topic = await self.bot.create_forum_topic(chat_id, name[:128])
         except RetryAfter as exc:
-            raise Retry(_retry_after(exc), "429") from exc
+            raise Retry(retry_seconds(exc), "429") from exc
         except BadRequest:
             self._forum[chat_id] = False  # topics switched off: fall back to reply threads
             return None
@@ -92,7 +93,7 @@ class TelegramTransport:
         try:
             await self.bot.close_forum_topic(chat_id, thread_id)
         except RetryAfter as exc:
-            raise Retry(_retry_after(exc), "429") from exc
+            raise Retry(retry_seconds(exc), "429") from exc
         except BadRequest:
             pass  # already closed or deleted: nothing left to do
         except (TimedOut, NetworkError) as exc:
