@@ -15,6 +15,7 @@ from bot.courses.catalogue import Catalogue
 from bot.courses.csvfile import COLUMNS, CourseFileError, read_courses
 from bot.faq import store as faq_store
 from bot.flows.messages import N_, Msg, Term
+from bot.ids import parse_id
 from bot.storage import bookings as repo
 from bot.storage.cases import audit
 from bot.storage.db import Database
@@ -72,7 +73,7 @@ async def courses(
                 session, parsed, source=f"telegram:{actor_id}", now=now, complete=False
             )
             result = str(report)
-        elif action == "course_cancel" and rest.strip().lstrip("#").isdigit():
+        elif action == "course_cancel" and parse_id(rest.strip().lstrip("#")) is not None:
             if not await catalogue.cancel(session, int(rest.strip().lstrip("#")), now):
                 raise AdminError("no active course with that id (see course_list)")
             result = f"course {rest.strip()} cancelled"
@@ -97,7 +98,7 @@ async def run(
     async with db.transaction() as session:
         if action == "capacity" and len(rest) == 2:
             point = _point(content, rest[0])
-            if not rest[1].isdigit() or int(rest[1]) > 50:
+            if not rest[1].isascii() or not rest[1].isdigit() or int(rest[1]) > 50:
                 raise AdminError("capacity must be a number from 0 to 50")
             await repo.set_capacity(session, point, int(rest[1]), actor_id, now)
             result = f"capacity of {point} is now {int(rest[1])}"

@@ -143,6 +143,24 @@ class Casework:
         )
         return True
 
+    async def close_erased(
+        self, session: AsyncSession, *, case_ids: list[int], now: datetime
+    ) -> bool:
+        """Close the topics of cases whose newcomer deleted their data; True if any."""
+        if self.group_id is None:
+            return False
+        for case_id in case_ids:
+            await enqueue(
+                session,
+                chat_id=self.group_id,
+                kind="case_closed",
+                payload={"case_id": case_id},
+                key=_key("closed", case_id),
+                due_at=now,
+                now=now,
+            )
+        return bool(case_ids)
+
     async def act(
         self, session: AsyncSession, *, case: CaseRow, actor_id: int, action: str, now: datetime
     ) -> bool:

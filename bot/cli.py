@@ -118,7 +118,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def go() -> int:
         app = await _app(settings)
         try:
-            return await app.purge_inactive()
+            return int(await app.purge_inactive())
         finally:
             await app.db.dispose()
 

@@ -15,6 +15,9 @@ from bot.i18n.catalogs import LANGUAGES
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///./data/wegweiser.db"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# Telegram's rule for setWebhook's secret_token.
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class ConfigError(ValueError):
@@ -40,11 +43,30 @@ class Settings:
     course_reminder_days: tuple[int, ...] = (7, 1)
     quiet_hours: str = "21:00-08:00"
     messages_per_second: int = 30
+    inactivity_days: int = 180
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    health_port: int = 8080
+    log_format: str = "json"
+    flood_messages: int = 20
+    flood_seconds: int = 30
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line or an error message."""
+        found = [self.bot_token, self.webhook_secret, urlparse(self.database_url).password]
+        return tuple(s for s in found if s)
 
     def __repr__(self) -> str:
         # The token is a secret: never print it.
         token = "set" if self.bot_token else "unset"
-        return f"Settings(bot_token={token}, database_url={_redact(self.database_url)})"
+        secret = "set" if self.webhook_secret else "unset"
+        return (
+            f"Settings(bot_token={token}, database_url={_redact(self.database_url)}, "
+            f"webhook_url={self.webhook_url}, webhook_secret={secret})"
+        )
 
 
 def _redact(url: str) -> str:
@@ -138,8 +160,46 @@ def load_settings(
     if not rate_raw.isdigit() or not 1 <= int(rate_raw) <= 1000:
         problems.append("TELEGRAM_MESSAGES_PER_SECOND: a number from 1 to 1000 (Telegram: 30)")
 
+    inactivity_raw = env.get("INACTIVITY_DAYS", "").strip() or "180"
+    if not inactivity_raw.isdigit() or not 1 <= int(inactivity_raw) <= 3650:
+        problems.append("INACTIVITY_DAYS: a number of days from 1 to 3650 (default 180)")
+
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    if webhook_url is not None:
+        hook = urlparse(webhook_url)
+        local = hook.hostname in _LOCAL_HOSTS
+        if not hook.netloc or not (hook.scheme == "https" or (local and hook.scheme == "http")):
+            problems.append("WEBHOOK_URL: Telegram needs a public https:// URL")
+        if webhook_secret is None:
+            problems.append("WEBHOOK_SECRET: required with WEBHOOK_URL")
+    if webhook_secret is not None and not _SECRET.match(webhook_secret):
+        # The value itself is never echoed: it is a secret.
+        problems.append("WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+
+    listen = env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0"
+    ports: dict[str, int] = {}
+    for name, default in (("WEBHOOK_PORT", "8443"), ("HEALTH_PORT", "8080")):
+        raw = env.get(name, "").strip() or default
+        if not raw.isdigit() or int(raw) > 65535:
+            problems.append(f"{name}: a port number from 1 to 65535 (0 turns health off)")
+        else:
+            ports[name] = int(raw)
+    if ports.get("WEBHOOK_PORT") == 0:
+        problems.append("WEBHOOK_PORT: a port number from 1 to 65535")
+
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "json"
+    if log_format not in ("json", "text"):
+        problems.append("LOG_FORMAT: json or text")
+
+    flood_raw = env.get("FLOOD_LIMIT", "").strip() or "20/30"
+    flood = re.fullmatch(r"(\d+)/(\d+)", flood_raw)
+    if flood is None or not int(flood.group(1)) >= 1 or not int(flood.group(2)) >= 1:
+        problems.append("FLOOD_LIMIT: messages/seconds such as 20/30")
+
     if problems:
         raise ConfigError(problems)
+    assert flood is not None
     return Settings(
         bot_token=token,
         telegram_api_url=api_url,
@@ -151,4 +211,13 @@ def load_settings(
         course_reminder_days=tuple(sorted(set(days), reverse=True)),
         quiet_hours=quiet,
         messages_per_second=int(rate_raw),
+        inactivity_days=int(inactivity_raw),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=listen,
+        webhook_port=ports["WEBHOOK_PORT"],
+        health_port=ports["HEALTH_PORT"],
+        log_format=log_format,
+        flood_messages=int(flood.group(1)),
+        flood_seconds=int(flood.group(2)),
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.appointments import Appointments, profile
@@ -23,7 +23,6 @@ from bot.content.model import Content
 from bot.content.store import content_from_db, load_files_into_db
 from bot.courses.catalogue import Catalogue, ReminderPlan, upcoming
 from bot.courses.timing import QuietHours
-from bot.delivery.outbox import drop_chat
 from bot.faq import store as faq_store
 from bot.faq.store import FaqSnapshot
 from bot.flows.base import (
@@ -31,6 +30,7 @@ from bot.flows.base import (
     Cancel,
     Ctx,
     Erase,
+    Export,
     Follow,
     FollowNews,
     OpenCase,
@@ -45,11 +45,13 @@ from bot.flows.messages import Msg
 from bot.flows.state import State
 from bot.i18n.catalogs import Catalogs, suggest_language
 from bot.i18n.render import Rendered, Renderer
+from bot.mydata import mydata_reply
 from bot.storage import bookings as booking_repo
-from bot.storage.cases import CLOSED, open_case_of
+from bot.storage.cases import audit, open_case_of
 from bot.storage.db import Database
-from bot.storage.models import BookingRow, CaseRow
-from bot.storage.repo import erase_user, load_conversation, save_conversation
+from bot.storage.models import User
+from bot.storage.personal import collect, forget, inactive_users
+from bot.storage.repo import load_conversation, save_conversation
 
 Clock = Callable[[], datetime]
 
@@ -161,6 +163,7 @@ class Wegweiser:
             tz=self.settings.timezone,
             counselling_available=self.settings.counsellor_chat_id is not None,
             faq=self.faq,
+            inactivity_days=self.settings.inactivity_days,
         )
         if not state.consent:
             return ctx
@@ -253,7 +256,18 @@ class Wegweiser:
 
         for effect in outcome.effects:
             if isinstance(effect, Erase):
-                await self.erase(session, user_id)
+                queued = await self.erase(session, user_id, now) or queued
+            elif isinstance(effect, Export):
+                data = await collect(session, user_id)
+                export = mydata_reply(
+                    data,
+                    self.content,
+                    inactivity_days=self.settings.inactivity_days,
+                    tz=ZoneInfo(self.settings.timezone),
+                    now=now,
+                )
+                outcome = Outcome(outcome.state, (*outcome.replies, export), outcome.effects)
+                reprompt = True
             elif isinstance(effect, Book):
                 result, booking = await self.appointments.book(
                     session, self.content, user_id=user_id, effect=effect, language=lang, now=now
@@ -315,27 +329,51 @@ class Wegweiser:
             outcome = Outcome(outcome.state, replies, outcome.effects)
         return outcome, queued
 
-    async def erase(self, session: AsyncSession, user_id: int) -> None:
-        """Delete the user; their bookings stay only as anonymous counts, seats are freed."""
-        now = self.clock()
+    async def erase(self, session: AsyncSession, user_id: int, now: datetime) -> bool:
+        """Delete everything about the user (see :func:`bot.storage.personal.forget`).
+
+        Seats of active bookings are freed first; bookings stay only as anonymous counts.
+        Returns whether the counsellors' group was told that open cases ended.
+        """
         for view in await booking_repo.active_bookings(session, user_id):
             booking = await booking_repo.get_booking(session, view.id)
             if booking is not None:
                 await self.appointments.end(session, booking, "cancelled", now)
-        await session.execute(
-            update(BookingRow).where(BookingRow.user_id == user_id).values(user_id=None)
-        )
-        await session.execute(
-            update(CaseRow)
-            .where(CaseRow.user_id == user_id)
-            .values(user_id=None, status=CLOSED, closed_at=now)
-        )
-        await drop_chat(session, user_id)
-        await erase_user(session, user_id)
+        open_cases = await forget(session, user_id, now)
+        return await self.casework.close_erased(session, case_ids=open_cases, now=now)
+
+    async def purge_inactive(self, now: datetime | None = None) -> int:
+        """Erase, as /delete does but without a message, every user who has not written for
+        ``INACTIVITY_DAYS``; returns how many. Each user goes in a transaction of their own."""
+        now = now or self.clock()
+        cutoff = now - timedelta(days=self.settings.inactivity_days)
+        async with self.db.sessions() as session:
+            candidates = await inactive_users(session, cutoff)
+        erased = 0
+        for user_id in candidates:
+            async with self.db.transaction() as session:
+                # Lock the conversation as an update would, then check again: they may just
+                # have written.
+                await load_conversation(session, user_id, lock=not self.db.is_sqlite)
+                seen = await session.scalar(select(User.last_seen_at).where(User.id == user_id))
+                if seen is None or seen >= cutoff:
+                    continue
+                await self.erase(session, user_id, now)
+                erased += 1
+        if erased:
+            async with self.db.transaction() as session:
+                detail = f"{erased} users, {self.settings.inactivity_days} days"
+                await audit(
+                    session, actor_id=0, role="system", action="purge", now=now, detail=detail
+                )
+        return erased
 
     async def stop_following(self, user_id: int, kind: str, course_id: int) -> str:
         """The "stop these" button of a course message; returns the user's language."""
         async with self.db.transaction() as session:
+            await session.execute(
+                update(User).where(User.id == user_id).values(last_seen_at=self.clock())
+            )
             if kind == "m":
                 await self.catalogue.unfollow_matches(session, user_id=user_id)
             else:
@@ -351,6 +389,12 @@ class Wegweiser:
         lang = state.lang or ctx.suggested or self.settings.default_language
         replies = tuple(self.renderer.reply(r, lang) for r in prompt(state, ctx))
         return Answer(lang, replies, state.step, state.version)
+
+    async def language_of(self, user_id: int, client_language: str | None = None) -> str:
+        """The language a user chose, else the one their client suggests, else the default."""
+        async with self.db.sessions() as session:
+            state, _last, _known = await load_conversation(session, user_id, lock=False)
+        return state.lang or suggest_language(client_language) or self.settings.default_language
 
     def text(self, msg: Msg, lang: str) -> str:
         """One message in ``lang``, for channel texts outside the flows."""

@@ -11,7 +11,7 @@ from bot.flows.events import ChoiceIn, CommandIn, Event, TextIn
 from bot.flows.messages import Msg, Term
 from bot.i18n.render import Rendered
 from bot.service import Answer, Wegweiser
-from bot.texts import TERMINAL_BYE, TERMINAL_HINT, TERMINAL_SAVED
+from bot.texts import TERMINAL_BYE, TERMINAL_FILE_SAVED, TERMINAL_HINT, TERMINAL_SAVED
 
 TERMINAL_USER_ID = 1
 
@@ -49,8 +49,8 @@ async def chat(
     client_language: str | None = None,
     files: Path = Path("data"),
 ) -> None:
-    """Talk to the bot in the terminal until /quit or end of input; calendar files go to
-    ``files``."""
+    """Talk to the bot in the terminal until /quit or end of input; files (calendar, /mydata)
+    go to ``files``."""
     answer = await app.current(user_id, client_language=client_language)
     while True:
         options = _show(answer, out, app, files)
@@ -74,7 +74,8 @@ def _show(
             name, data = reply.attachment
             files.mkdir(parents=True, exist_ok=True)
             (files / name).write_bytes(data)
-            out(app.text(Msg(TERMINAL_SAVED, {"path": Term(str(files / name))}), answer.lang))
+            saved = TERMINAL_SAVED if name.endswith(".ics") else TERMINAL_FILE_SAVED
+            out(app.text(Msg(saved, {"path": Term(str(files / name))}), answer.lang))
         out("")
         options = reply.options or options
     return options

@@ -11,6 +11,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("reminders", N_("Your course reminders")),
     ("language", N_("Change the language")),
     ("privacy", N_("What I store about you")),
+    ("mydata", N_("All data stored about you")),
     ("delete", N_("Delete your data")),
     ("help", N_("Help")),
 )
@@ -26,4 +27,9 @@ TERMINAL_HINT = N_("Type the number of your choice and press Enter. /help shows 
 TERMINAL_BYE = N_("Goodbye. Your answers are saved; you can continue later.")
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 TERMINAL_SAVED = N_("Calendar file saved: {path}")
+TERMINAL_FILE_SAVED = N_("File saved: {path}")
 STOPPED = N_("Stopped. You will not get these messages any more.")
+SLOW_DOWN = N_(
+    "You are sending a lot of messages very fast. Please wait a moment, then write again. "
+    "I read your messages one after another."
+)

@@ -240,3 +240,19 @@ async def test_a_blocked_user_is_marked_inactive_until_they_write_again(db: Data
     async with db.sessions() as session:
         user = await session.get(User, 9)
         assert user is not None and user.blocked_at is None
+
+
+async def test_an_unforeseen_error_neither_strands_the_row_nor_stops_the_others(
+    db: Database,
+) -> None:
+    clock, send = Clock(), Recorder()
+    dispatcher = Dispatcher(db, send, clock, on_clock(clock))
+    for i in range(3):
+        await add(db, f"m{i}", 100 + i, T0)
+    send.fail["m1"] = [RuntimeError("a bug in a composer")]
+    await dispatcher.run_once()
+    assert sorted(send.sent) == ["m0", "m2"]
+    assert (await states(db))["m1"] == "pending"  # not stuck in "sending"
+    clock.now = T0 + timedelta(minutes=1)
+    await dispatcher.run_once()
+    assert sorted(send.sent) == ["m0", "m1", "m2"]

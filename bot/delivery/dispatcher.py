@@ -171,10 +171,19 @@ class Dispatcher:
 
         async def deliver(row: OutboxRow) -> None:
             async with gate:
-                await self._deliver(row)
+                try:
+                    await self._deliver(row)
+                except Exception as exc:
+                    # An error nobody foresaw must not strand the row in "sending" (only a
+                    # restart would free it) nor cancel the other deliveries: retry it later.
+                    log.exception("outbox: message %d failed unexpectedly", row.id)
+                    self.stats.retried += 1
+                    delay = min(5 * 2 ** max(row.attempts - 1, 0), 3600)
+                    state = FAILED if row.attempts >= MAX_ATTEMPTS else PENDING
+                    retry_at = now + timedelta(seconds=delay)
+                    await self._finish(row.id, state, retry_at=retry_at, error=type(exc).__name__)
 
-        # A task group: if one delivery dies, the others are cancelled with it, as in a crash;
-        # their rows stay "sending" and go out again after recover().
+        # A task group: a crash of the process leaves rows "sending"; recover() frees them.
         async with asyncio.TaskGroup() as group:
             for row in rows:
                 group.create_task(deliver(row))

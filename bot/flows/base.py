@@ -72,8 +72,14 @@ class Unanswered:
     text: str
 
 
-Effect = Erase | Book | Cancel | OpenCase | Relay | Follow | FollowNews | Unanswered
+@dataclass(frozen=True)
+class Export:
+    """Send the user everything stored about them: a summary and a file (/mydata)."""
+
+
+Effect = Erase | Book | Cancel | OpenCase | Relay | Follow | FollowNews | Unanswered | Export
 ERASE = Erase()
+EXPORT = Export()
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Ctx:
         followed: The courses the user follows.
         wants_news: Whether the user asked for news of new matching courses.
         faq: The FAQ to answer typed questions with.
+        inactivity_days: After how many days without a message a user is deleted.
     """
 
     content: Content
@@ -122,6 +129,7 @@ class Ctx:
     followed: tuple[CourseView, ...] = ()
     wants_news: bool = False
     faq: FaqSnapshot | None = None
+    inactivity_days: int = 180
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from bot.flows.base import ERASE, Ctx, Outcome
-from bot.flows.messages import N_, Msg, Option, Reply
+from bot.flows.messages import N_, Msg, Option, Reply, counted
 from bot.flows.state import START_STEP, State
 
 PRIVACY_TEXT = N_(
     "What I store: your Telegram ID, your language, your answers (your situation, whether you "
-    "receive Bürgergeld, your age group) and where you are in this conversation. I do not store "
-    "your name or your phone number.\n"
-    "Why: to show you the right information and to continue where you stopped.\n"
-    "How long: until you delete it.\n"
+    "receive Bürgergeld, your age group) and where you are in this conversation. Also your "
+    "appointments, the courses you follow and your messages with a counsellor, if you use "
+    "these. I do not store your name or your phone number. Questions I cannot answer are kept "
+    "without your ID.\n"
+    "Why: to show you the right information, to continue where you stopped, and for your "
+    "appointments, reminders and counselling. Counsellors see your answers and messages only "
+    "when you book an appointment or ask for a person.\n"
+    "How long: until you delete it. If you do not write to me for {period}, I delete everything "
+    "automatically. Only the number of appointments is kept, without your ID.\n"
+    "See your data: send /mydata.\n"
     "Delete: send /delete at any time."
 )
 
 
-def privacy_notice() -> Msg:
+def period(days: int) -> Msg:
+    """A number of days, e.g. the inactivity period after which a user is deleted."""
+    return counted("{n} day", "{n} days", days)
+
+
+def privacy_notice(inactivity_days: int) -> Msg:
     """The privacy notice, also shown by /privacy."""
-    return Msg(PRIVACY_TEXT)
+    return Msg(PRIVACY_TEXT, {"period": period(inactivity_days)})
 
 
 class PrivacyStep:
@@ -29,7 +40,7 @@ class PrivacyStep:
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         return [
             Reply(
-                privacy_notice(),
+                privacy_notice(ctx.inactivity_days),
                 title=Msg(N_("Your data")),
                 options=(
                     Option("agree", Msg(N_("I agree"))),

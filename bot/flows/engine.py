@@ -1,15 +1,26 @@
 """The conversation engine: routes an event to the current step, handles what works anywhere.
 
 ``handle(state, event, ctx)`` is the whole contract: it returns the next state and the replies.
-Commands (/start, /help, /language, /privacy, /delete), "back", "start over", stale or forged
-buttons and input of the wrong kind are handled here, once, for every step.
+Commands (/start, /help, /language, /privacy, /mydata, /delete), "back", "start over", stale or
+forged buttons and input of the wrong kind are handled here, once, for every step.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows.base import Book, Cancel, Ctx, Erase, Follow, FollowNews, Outcome, Relay, Step
+from bot.flows.base import (
+    EXPORT,
+    Book,
+    Cancel,
+    Ctx,
+    Erase,
+    Follow,
+    FollowNews,
+    Outcome,
+    Relay,
+    Step,
+)
 from bot.flows.booking import (
     AppointmentsStep,
     BookAlternativesStep,
@@ -81,7 +92,16 @@ BOOKING_STEPS = frozenset(
 )
 BACK = "_back"
 RESTART = "_restart"
-COMMANDS = ("start", "help", "language", "privacy", "delete", "appointments", "reminders")
+COMMANDS = (
+    "start",
+    "help",
+    "language",
+    "privacy",
+    "mydata",
+    "delete",
+    "appointments",
+    "reminders",
+)
 # Steps the user cannot meaningfully "start over" from.
 NO_RESTART = frozenset({"language", "privacy", "declined", "delete"})
 
@@ -93,6 +113,7 @@ HELP_TEXT = N_(
     "/appointments – your appointments\n"
     "/reminders – your course reminders\n"
     "/privacy – what I store about you\n"
+    "/mydata – all your stored data, as a file\n"
     "/delete – delete your data\n"
     "/help – this help"
 )
@@ -173,7 +194,10 @@ def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
     if name == "help":
         return _say(state, ctx, Reply(Msg(HELP_TEXT)))
     if name == "privacy":
-        return _say(state, ctx, Reply(privacy_notice(), title=Msg(N_("Your data"))))
+        notice = privacy_notice(ctx.inactivity_days)
+        return _say(state, ctx, Reply(notice, title=Msg(N_("Your data"))))
+    if name == "mydata":
+        return Outcome(state, (), (EXPORT,))  # the core gathers the data, then shows the step
     if name == "language":
         resume = state.step if state.lang is not None and state.step != "language" else None
         return _say(state.go("language", remember=False, resume=resume), ctx)

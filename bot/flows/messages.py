@@ -165,14 +165,14 @@ class Reply:
         title: An optional heading.
         options: Choices, laid out by the channel (buttons, numbered list).
         columns: How many options per row where the channel lays them out in a grid.
-        attachment: A calendar file to send with the message.
+        attachment: A file to send with the message: a calendar or a ready-made file.
     """
 
     body: Arg
     title: Msg | None = None
     options: tuple[Option, ...] = ()
     columns: int = 1
-    attachment: Calendar | None = None
+    attachment: Calendar | File | None = None
 
 
 @dataclass(frozen=True)
@@ -185,3 +185,11 @@ class Calendar:
     title: Msg
     location: Arg
     description: Arg
+
+
+@dataclass(frozen=True)
+class File:
+    """A ready-made file to attach as it is, e.g. the user's data as JSON."""
+
+    name: str
+    data: bytes

@@ -19,6 +19,7 @@ from bot.flows.messages import (
     Clock,
     Day,
     DayNames,
+    File,
     InLanguage,
     Lines,
     Money,
@@ -147,8 +148,14 @@ class Renderer:
             body=self.text(reply.body, lang),
             options=tuple((o.key, self.text(o.label, lang)) for o in reply.options),
             columns=reply.columns,
-            attachment=self.calendar(reply.attachment, lang) if reply.attachment else None,
+            attachment=self.attachment(reply.attachment, lang) if reply.attachment else None,
         )
+
+    def attachment(self, item: Calendar | File, lang: str) -> tuple[str, bytes]:
+        """A reply's file as (file name, content): a calendar is rendered, a file kept as is."""
+        if isinstance(item, File):
+            return item.name, item.data
+        return self.calendar(item, lang)
 
     def calendar(self, cal: Calendar, lang: str) -> tuple[str, bytes]:
         """The .ics file (RFC 5545) of an appointment: (file name, content)."""

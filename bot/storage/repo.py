@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, null, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,12 +110,6 @@ def _without_answers(state: State) -> dict[str, Any]:
     data = state.to_json()
     data["answers"] = {}
     return data
-
-
-async def erase_user(session: AsyncSession, user_id: int) -> None:
-    """Delete everything stored about a user."""
-    await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
-    await session.execute(delete(User).where(User.id == user_id))
 
 
 def checksum(body: dict[str, Any]) -> str:

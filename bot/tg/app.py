@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 
 from telegram import BotCommand, Chat, InputFile, Update
 from telegram import User as TgUser
@@ -19,12 +20,24 @@ from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.flows.events import CommandIn
 from bot.flows.messages import N_, Msg, Term
 from bot.i18n.catalogs import suggest_language
+from bot.ids import parse_id
 from bot.service import Answer, Wegweiser
-from bot.texts import COMMANDS, DESCRIPTION, PRIVATE_ONLY, SHORT_DESCRIPTION, SORRY, STOPPED
-from bot.tg.convert import to_event
+from bot.texts import (
+    COMMANDS,
+    DESCRIPTION,
+    PRIVATE_ONLY,
+    SHORT_DESCRIPTION,
+    SLOW_DOWN,
+    SORRY,
+    STOPPED,
+)
+from bot.tg.convert import to_event, update_kind
 from bot.tg.counsellors import Membership, on_group_update
+from bot.tg.flood import FloodGuard, Verdict
+from bot.tg.jobs import PURGE_INTERVAL, purge_job
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.render import html_text, keyboard, split_text
+from bot.tg.retry import with_retries
 from bot.tg.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -32,7 +45,9 @@ APP_KEY = "wegweiser"
 DISPATCHER_KEY = "dispatcher"
 DISPATCH_LOCK_KEY = "dispatch-lock"
 MEMBERS_KEY = "members"
+FLOOD_KEY = "flood"
 DISPATCH_INTERVAL = 1.0
+UPDATE_CONCURRENCY = 64
 ADMIN_COMMANDS = frozenset(
     {
         "capacity",
@@ -61,36 +76,59 @@ async def send_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: 
     for reply in answer.replies:
         if reply.attachment is not None:
             name, data = reply.attachment
-            await context.bot.send_document(chat_id, InputFile(data, filename=name))
+            document = partial(context.bot.send_document, chat_id, InputFile(data, filename=name))
+            await with_retries(document, "sendDocument")
         pieces = split_text(html_text(reply))
         markup = keyboard(reply, answer.version)
         for i, piece in enumerate(pieces):
-            await context.bot.send_message(
+            message = partial(
+                context.bot.send_message,
                 chat_id,
                 piece,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if i == len(pieces) - 1 else None,
                 disable_web_page_preview=True,
             )
+            await with_retries(message, "sendMessage")
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every update goes through here: private chats to the flows, the counsellors' group to
     casework, other groups politely aside."""
     started = time.monotonic()
+    trace: dict[str, object] = {
+        "event": "update",
+        "kind": update_kind(update),
+        "outcome": "ignored",
+    }
+    try:
+        await _route(update, context, trace)
+    except Exception:
+        trace["outcome"] = "error"
+        raise
+    finally:
+        trace["ms"] = round((time.monotonic() - started) * 1000, 1)
+        log.info("update %s", trace["outcome"], extra=trace)
+
+
+async def _route(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, trace: dict[str, object]
+) -> None:
     chat, user = update.effective_chat, update.effective_user
     if update.edited_message is not None or chat is None or user is None or user.is_bot:
         return  # edits, channel posts and service updates need no answer
     core = _core(context)
+    trace["chat"] = chat.type
     if chat.id == core.settings.counsellor_chat_id:
         members: Membership = context.application.bot_data[MEMBERS_KEY]
+        trace["outcome"] = "counsellors"
         if await on_group_update(update, context, core, members):
             kick_dispatcher(context.application)
         return
     # The button's spinner is stopped while the step is worked out, not before.
     spinner = asyncio.create_task(_stop_spinner(update))
     try:
-        await _answer(update, context, core, chat, user, started)
+        await _answer(update, context, core, chat, user, trace)
     finally:
         await spinner
 
@@ -98,8 +136,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _stop_spinner(update: Update) -> None:
     if update.callback_query is None:
         return
+    query = update.callback_query
     try:
-        await update.callback_query.answer()
+        await with_retries(query.answer, "answerCallbackQuery")
     except TelegramError as exc:  # an old query can no longer be answered; not fatal
         log.info("callback answer failed: %s", exc)
 
@@ -110,10 +149,22 @@ async def _answer(
     core: Wegweiser,
     chat: Chat,
     user: TgUser,
-    started: float,
+    trace: dict[str, object],
 ) -> None:
     if chat.type != "private":
+        trace["outcome"] = "group"
         await _group_notice(update, context, core)
+        return
+    flood: FloodGuard = context.application.bot_data[FLOOD_KEY]
+    verdict = flood.check(user.id)
+    if verdict is not Verdict.OK:
+        trace["outcome"] = "flood"
+        if verdict is Verdict.WARN:
+            lang = await core.language_of(user.id, user.language_code)
+            await with_retries(
+                lambda: context.bot.send_message(chat.id, core.text(Msg(SLOW_DOWN), lang)),
+                "sendMessage",
+            )
         return
     query = update.callback_query
     if query is not None and (query.data or "").startswith("u:"):
@@ -133,24 +184,22 @@ async def _answer(
         answer = await core.handle(
             user.id, event, update_id=update.update_id, client_language=user.language_code
         )
-    except Exception:
+    except Exception as exc:
         # Nothing was saved (the transaction rolled back); the user may simply try again.
-        log.exception("update failed kind=%s", type(event).__name__)
+        trace["outcome"] = "failed"
+        log.warning("update failed: %s", type(exc).__name__, exc_info=True, extra=trace)
         lang = suggest_language(user.language_code) or core.settings.default_language
-        await context.bot.send_message(chat.id, core.text(Msg(SORRY), lang))
+        await with_retries(
+            lambda: context.bot.send_message(chat.id, core.text(Msg(SORRY), lang)), "sendMessage"
+        )
         return
+    trace["step"], trace["outcome"] = answer.step, "answered"
     if answer.queued:
         kick_dispatcher(context.application)
     try:
         await send_answer(context, chat.id, answer)
     except Forbidden:
-        log.info("user blocked the bot")
-    log.info(
-        "update handled step=%s kind=%s ms=%.1f",
-        answer.step,
-        type(event).__name__,
-        (time.monotonic() - started) * 1000,
-    )
+        trace["outcome"] = "blocked"
 
 
 async def _group_notice(
@@ -166,7 +215,11 @@ async def _group_notice(
         return
     user = update.effective_user
     lang = suggest_language(user.language_code if user else None) or core.settings.default_language
-    await context.bot.send_message(update.effective_chat.id, core.text(Msg(PRIVATE_ONLY), lang))
+    chat_id = update.effective_chat.id
+    await with_retries(
+        lambda: context.bot.send_message(chat_id, core.text(Msg(PRIVATE_ONLY), lang)),
+        "sendMessage",
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,9 +248,10 @@ async def _stop_reminders(
     query = update.callback_query
     assert query is not None
     _u, kind, ident = ((query.data or "") + "::").split(":")[:3]
-    if kind not in ("c", "m") or not ident.isdigit():
+    course_id = parse_id(ident)
+    if kind not in ("c", "m") or course_id is None:
         return
-    lang = await core.stop_following(user_id, kind, int(ident))
+    lang = await core.stop_following(user_id, kind, course_id)
     if query.message is not None:
         try:
             await context.bot.edit_message_reply_markup(
@@ -247,7 +301,8 @@ async def _admin(
     except admin.AdminError as exc:
         result = str(exc)
     text = core.text(Msg(N_("Admin: {result}"), {"result": Term(result)}), lang)
-    await context.bot.send_message(chat_id, text)
+    for piece in split_text(text):  # results and errors may echo long input
+        await context.bot.send_message(chat_id, piece)
 
 
 def kick_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
@@ -281,6 +336,7 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
         await dispatcher.recover()
         assert application.job_queue is not None
         application.job_queue.run_repeating(dispatch_job, interval=DISPATCH_INTERVAL, first=0)
+        application.job_queue.run_repeating(purge_job, interval=PURGE_INTERVAL, first=60)
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await core.db.dispose()
@@ -290,8 +346,11 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
         .token(settings.bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor(256))
-        .connection_pool_size(64)
+        .concurrent_updates(PerChatUpdateProcessor(UPDATE_CONCURRENCY))
+        # Each update in hand may hold two requests (spinner and reply); the outbox and the
+        # long poll need their own. A full pool would turn replies into pool timeouts.
+        .connection_pool_size(2 * UPDATE_CONCURRENCY + 16)
+        .pool_timeout(10.0)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -304,6 +363,7 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
     application.bot_data[DISPATCHER_KEY] = Dispatcher(core.db, composer, core.clock, limits)
     application.bot_data[DISPATCH_LOCK_KEY] = asyncio.Lock()
     application.bot_data[MEMBERS_KEY] = Membership()
+    application.bot_data[FLOOD_KEY] = FloodGuard(settings.flood_messages, settings.flood_seconds)
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     return application
@@ -330,12 +390,3 @@ async def stop_polling(application: Application) -> None:  # type: ignore[type-a
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
-
-
-def run_polling(settings: Settings) -> None:
-    """Start the bot with long polling until interrupted."""
-    from bot.storage.db import Database
-
-    core = Wegweiser(settings, Database(settings.database_url))
-    application = build_application(settings, core)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -13,6 +13,7 @@ from bot.flows.events import (
     TextIn,
     UnsupportedIn,
 )
+from bot.ids import parse_id
 
 # Telegram allows 64 bytes of callback data; ours is "<state version>:<option key>".
 MAX_CALLBACK_DATA = 64
@@ -28,13 +29,19 @@ def parse_callback_data(data: str | None) -> Event:
     if not data or len(data.encode("utf-8")) > MAX_CALLBACK_DATA:
         return InvalidChoiceIn()
     version, sep, key = data.partition(":")
-    if not sep or not version.isdigit() or not key:
+    token = parse_id(version)
+    if not sep or token is None or not key:
         return InvalidChoiceIn()
-    return ChoiceIn(key=key, token=int(version))
+    return ChoiceIn(key=key, token=token)
+
+
+def _text(message: Message) -> str:
+    # PostgreSQL cannot store NUL in text, and no one means to type it.
+    return (message.text or "").replace("\x00", "")
 
 
 def _command(message: Message) -> CommandIn | None:
-    text = message.text or ""
+    text = _text(message)
     entities = message.entities or ()
     if not text.startswith("/") or not any(
         e.type == "bot_command" and e.offset == 0 for e in entities
@@ -62,7 +69,7 @@ def to_event(update: Update) -> Event | None:
     if message is None:
         return None
     if message.text is not None:
-        return _command(message) or TextIn(message.text)
+        return _command(message) or TextIn(_text(message))
     if message.location is not None:
         return LocationIn(message.location.latitude, message.location.longitude)
     return UnsupportedIn(_attachment_kind(message))

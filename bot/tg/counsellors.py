@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.casework import ACTIONS
 from bot.flows.messages import N_, Msg
+from bot.ids import parse_id
 from bot.service import Wegweiser
 from bot.storage.cases import audit, case_for_group_message
 from bot.storage.models import CaseRow
@@ -106,9 +107,10 @@ async def _button(
     parts = (query.data or "").split(":")
     toast = REFUSED
     done = False
-    if len(parts) == 3 and parts[0] == "c" and parts[1].isdigit() and parts[2] in ACTIONS:
+    case_id = parse_id(parts[1]) if len(parts) == 3 else None
+    if case_id is not None and parts[0] == "c" and parts[2] in ACTIONS:
         async with core.db.transaction() as session:
-            case = await session.get(CaseRow, int(parts[1]))
+            case = await session.get(CaseRow, case_id)
             now = core.clock()
             if not is_member:
                 await audit(

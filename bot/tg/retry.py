@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.tg.transport import retry_seconds
 
@@ -38,7 +38,9 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
                 raise
             log.info("%s: 429, retry in %.1f s", what, wait, extra={"method": what, "status": 429})
             await asyncio.sleep(wait)
-        except (TimedOut, NetworkError) as exc:  # TimedOut is a NetworkError; both transient
+        except BadRequest:
+            raise  # a NetworkError subclass in PTB, but repeating it cannot help
+        except NetworkError as exc:  # 5xx, refused or dropped connections, timeouts
             if attempt == ATTEMPTS:
                 raise
             log.info("%s: %s, retry %d", what, type(exc).__name__, attempt, extra={"method": what})

@@ -73,6 +73,10 @@ class TelegramTransport:
         if chat_id not in self._forum:
             try:
                 chat = await self.bot.get_chat(chat_id)
+            except RetryAfter as exc:
+                raise Retry(retry_seconds(exc), "429") from exc
+            except BadRequest as exc:
+                raise Permanent(f"counsellors' group: {exc}") from exc
             except (TimedOut, NetworkError) as exc:
                 raise Retry(None, "getChat") from exc
             self._forum[chat_id] = bool(getattr(chat, "is_forum", False))
