@@ -117,8 +117,11 @@ def pg_server() -> str:
 def fresh_pg_database(admin_url: str) -> Iterator[str]:
     """Create a throw-away database on the server and drop it afterwards."""
     name = f"wegweiser_{uuid.uuid4().hex[:12]}"
+    # pre-ping: a test may restart the server, which kills pooled connections.
     admin = create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        make_url(admin_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=True,
     )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
