@@ -13,8 +13,10 @@ import pytest
 from bot.delivery.dispatcher import Dispatcher
 from bot.flows.messages import Msg
 from bot.health import Health
+from bot.storage.migrate import upgrade
 from bot.texts import SORRY
 from bot.tg.app import DISPATCHER_KEY
+from tests.conftest import fresh_pg_database
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
 from tests.tgclient import User
@@ -40,9 +42,13 @@ async def _ready() -> None:
 
 
 @pytest.mark.skipif(not Path("/etc/postgresql").is_dir(), reason="no local PostgreSQL cluster")
-async def test_bot_recovers_when_postgresql_restarts(fake: FakeBotApi, db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the outage is a PostgreSQL server restart")
+async def test_bot_recovers_when_postgresql_restarts(fake: FakeBotApi, pg_server: str) -> None:
+    for db_url in fresh_pg_database(pg_server):
+        upgrade(db_url)
+        await _outage(fake, db_url)
+
+
+async def _outage(fake: FakeBotApi, db_url: str) -> None:
     async with running(fake, db_url) as bot:
         users = [User(fake, 7800 + i, language_code="de") for i in range(4)]
         for user in users:
