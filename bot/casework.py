@@ -7,11 +7,12 @@ transaction as the change that causes it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue
+from bot.delivery.pieces import split_for_relay
 from bot.flows.messages import N_, Msg, When
 from bot.flows.serial import arg_to_json
 from bot.storage import bookings as booking_repo
@@ -105,15 +106,18 @@ class Casework:
         case = await open_case_of(session, user_id)
         if case is None:
             return False
-        await enqueue(
-            session,
-            chat_id=self.group_id,
-            kind="relay_to_group",
-            payload={"case_id": case.id, "text": text, "lang": lang},
-            key=_key("relay-in", case.id, update_id if update_id is not None else now.isoformat()),
-            due_at=now,
-            now=now,
-        )
+        key = _key("relay-in", case.id, update_id if update_id is not None else now.isoformat())
+        for n, piece in enumerate(split_for_relay(text)):
+            # One second apart: the dispatcher sends them in order, one tick each.
+            await enqueue(
+                session,
+                chat_id=self.group_id,
+                kind="relay_to_group",
+                payload={"case_id": case.id, "text": piece, "lang": lang},
+                key=key if n == 0 else f"{key}:{n}",
+                due_at=now + timedelta(seconds=n),
+                now=now,
+            )
         return True
 
     async def relay_from_counsellor(
@@ -129,15 +133,17 @@ class Casework:
         """Pass a counsellor's text to the newcomer, as "your counsellor"."""
         if case.status == CLOSED or case.user_id is None:
             return False
-        await enqueue(
-            session,
-            chat_id=case.user_id,
-            kind="relay_to_user",
-            payload={"text": text, "lang": case.language},
-            key=_key("relay-out", case.id, message_id),
-            due_at=now,
-            now=now,
-        )
+        key = _key("relay-out", case.id, message_id)
+        for n, piece in enumerate(split_for_relay(text)):
+            await enqueue(
+                session,
+                chat_id=case.user_id,
+                kind="relay_to_user",
+                payload={"text": piece, "lang": case.language},
+                key=key if n == 0 else f"{key}:{n}",
+                due_at=now + timedelta(seconds=n),
+                now=now,
+            )
         await audit(
             session, actor_id=actor_id, role="counsellor", action="relay", now=now, case_id=case.id
         )

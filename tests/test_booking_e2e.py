@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot.delivery.compose import REMINDER
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pieces import split_for_relay
 from bot.flows.messages import Msg, When
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
@@ -166,6 +167,38 @@ async def test_newcomer_books_and_talks_to_a_counsellor(
     await fake.await_messages(8100, count + 1)
     assert "/start" in strip_controls(str(fake.sent_messages(8100)[-1]["text"]))
     await fake.await_for(lambda: bool(fake.topics(GROUP)[0].get("closed")))
+
+
+async def test_long_relays_arrive_whole_in_several_messages(
+    fake: FakeBotApi, bot: Bot, catalogs: Catalogs
+) -> None:
+    user = User(fake, 8150, language_code="de")
+    await user.say("/start")
+    for key in ("de", "agree", "new_arrival", "no", "27_plus"):
+        await user.press(key)
+    await user.press("person")
+    await fake.await_for(lambda: len(fake.topics(GROUP)) == 1)
+    thread = fake.topics(GROUP)[0]["message_thread_id"]
+    # 4,000 characters that escaping more than doubles, both ways through the bot.
+    long_text = "Sie & ich <Termin> " * 200
+    pieces = len(split_for_relay(long_text))
+    assert pieces == 2
+    before = fake.message_count(8150)
+    fake.send_text(GROUP, long_text, user_id=COUNSELLOR, message_thread_id=thread)
+    await fake.await_for(lambda: fake.message_count(8150) >= before + 1, 20)
+    bot.clock.now += timedelta(seconds=pieces)  # the pieces are due a second apart
+    await fake.await_for(lambda: fake.message_count(8150) >= before + pieces, 20)
+    relayed = fake.sent_messages(8150)[before:]
+    heading = catalogs.gettext("de", "Your counsellor:")
+    bodies = [str(m["text"]).split(heading, 1)[1].lstrip("\n") for m in relayed]
+    assert "".join(bodies) == long_text  # in order, nothing cut (the fake checks 4,096)
+    in_topic = len(group_texts(fake, thread))
+    await user.say_raw(long_text)
+    await fake.await_for(lambda: len(group_texts(fake, thread)) >= in_topic + 1, 20)
+    bot.clock.now += timedelta(seconds=pieces)
+    await fake.await_for(lambda: len(group_texts(fake, thread)) >= in_topic + pieces, 20)
+    notes = group_texts(fake, thread)[in_topic:]
+    assert "".join(str(m["text"]).split("\n", 1)[1] for m in notes) == long_text.strip()
 
 
 async def test_cancel_and_reschedule_reach_the_group(

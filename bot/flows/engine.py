@@ -103,6 +103,7 @@ COMMANDS = (
     "reminders",
 )
 # Steps the user cannot meaningfully "start over" from.
+MAX_RELAY = 4096
 NO_RESTART = frozenset({"language", "privacy", "declined", "delete"})
 
 HELP_TEXT = N_(
@@ -259,7 +260,8 @@ def handle(state: State, event: Event, ctx: Ctx) -> Outcome:
         return _continue(after_booking(state, event, ctx), ctx)
     if isinstance(event, TextIn) and ctx.open_case and event.text.strip():
         sent = Reply(Msg(N_("Sent to your counsellor.")))
-        return Outcome(state, (sent,), (Relay(event.text.strip()[:3500]),))
+        # Telegram's own limit for one message; long texts go on as several messages.
+        return Outcome(state, (sent,), (Relay(event.text.strip()[:MAX_RELAY]),))
     if isinstance(event, TextIn) and ctx.faq is not None and event.text.strip():
         return question(state, event.text.strip()[:500], _lang(state, ctx), ctx, prompt(state, ctx))
     if isinstance(event, TextIn) and state.step in ("result", "menu"):
