@@ -4,13 +4,13 @@ and the reminders that go with a booking (written to the outbox in the same tran
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.model import Content
-from bot.delivery.outbox import drop, enqueue
+from bot.delivery.outbox import drop_topic, enqueue
 from bot.domain.schedule import BOOKING_DAYS, FreeSlot, Slot, free_slots, generate_slots, nearest
 from bot.flows.base import Book
 from bot.flows.events import BookingDone, BookingFailed
@@ -20,11 +20,14 @@ from bot.storage.models import BookingRow
 REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=2))
 
 
-def reminder_keys(booking_id: int) -> list[str]:
-    """The outbox keys of a booking's reminders."""
-    return [
-        f"reminder:{booking_id}:{int(lead.total_seconds() // 3600)}h" for lead in REMINDER_LEADS
-    ]
+def booking_topic(booking_id: int) -> str:
+    """The outbox topic of a booking's reminders."""
+    return f"booking:{booking_id}"
+
+
+async def drop_reminders(session: AsyncSession, booking_id: int) -> None:
+    """The visit was cancelled, moved or has happened: its pending reminders are dropped."""
+    await drop_topic(session, booking_topic(booking_id), kinds=("reminder",))
 
 
 class Appointments:
@@ -101,20 +104,26 @@ class Appointments:
             language=language,
             now=now,
         )
-        for lead, key in zip(REMINDER_LEADS, reminder_keys(booking.id), strict=True):
+        for lead in REMINDER_LEADS:
             due = slot.start - lead
             if due > now:
+                hours = int(lead.total_seconds() // 3600)
                 await enqueue(
                     session,
                     chat_id=user_id,
                     kind="reminder",
                     payload={
                         "booking_id": booking.id,
-                        "lead_hours": int(lead.total_seconds() // 3600),
+                        "lead_hours": hours,
+                        "starts_at": slot.start.astimezone(UTC).isoformat(),
                     },
-                    key=key,
+                    key=f"reminder:{booking.id}:{hours}h:{slot.start.astimezone(UTC):%Y%m%dT%H%M}",
                     due_at=due,
                     now=now,
+                    topic=booking_topic(booking.id),
+                    quiet=True,
+                    event_at=slot.start,
+                    expires_at=slot.start,
                 )
         return BookingDone(booking.id), booking
 
@@ -123,7 +132,7 @@ class Appointments:
     ) -> None:
         """Cancel a booking (freeing its seat) or close it; pending reminders are dropped."""
         await repo.end_booking(session, booking, status, now)
-        await drop(session, reminder_keys(booking.id))
+        await drop_reminders(session, booking.id)
 
 
 def profile(answers: Mapping[str, str], language: str) -> dict[str, str]:

@@ -184,13 +184,12 @@ class Casework:
         if action == "confirm" and booking is not None:
             booking.confirmed_at = now
         elif action in ("attended", "noshow") and booking is not None:
-            from bot.appointments import reminder_keys
-            from bot.delivery.outbox import drop
+            from bot.appointments import drop_reminders
 
             await booking_repo.end_booking(
                 session, booking, "attended" if action == "attended" else "no_show", now
             )
-            await drop(session, reminder_keys(booking.id))
+            await drop_reminders(session, booking.id)
         elif action == "close":
             case.status, case.closed_at = CLOSED, now
             if self.group_id is not None:

@@ -7,13 +7,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.delivery.compose import REMINDER
+from bot.delivery.compose import REMINDER, REMINDER_TODAY, REMINDER_TOMORROW
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pieces import split_for_relay
 from bot.flows.messages import Msg, When
@@ -29,6 +30,7 @@ from tests.tgclient import User, texts
 
 pytestmark = pytest.mark.e2e
 GROUP = -1001234567
+BERLIN = ZoneInfo("Europe/Berlin")
 COUNSELLOR = 7770
 STRANGER = 6660
 
@@ -232,11 +234,17 @@ async def test_reminders_arrive_once_at_24_and_2_hours(
     async with bot.core.db.sessions() as session:
         booking = (await session.execute(select(BookingRow))).scalar_one()
     start = booking.starts_at.replace(tzinfo=UTC)
-    reminder = catalogs.gettext("ro", REMINDER)
-    head = strip_controls(reminder.split("{")[0]).strip()
+    # The text names the day as seen when it is sent: "today", "tomorrow" or the date.
+    heads = {
+        strip_controls(catalogs.gettext("ro", text).split("{")[0]).strip()
+        for text in (REMINDER, REMINDER_TODAY, REMINDER_TOMORROW)
+    }
 
     def reminders() -> int:
-        return sum(head in strip_controls(str(m["text"])) for m in fake.sent_messages(8300))
+        return sum(
+            any(head in strip_controls(str(m["text"])) for head in heads)
+            for m in fake.sent_messages(8300)
+        )
 
     dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
     dispatcher.limits.now = lambda: bot.clock.now.timestamp()  # Telegram's limits on our clock
@@ -246,11 +254,19 @@ async def test_reminders_arrive_once_at_24_and_2_hours(
     bot.clock.now = start - timedelta(hours=24)
     await dispatcher.run_once()
     assert reminders() == 1
-    bot.clock.now = start - timedelta(hours=2)
+    # Two hours before, unless that is in the quiet hours (until 08:00): then at 08:00.
+    two_hours = start - timedelta(hours=2)
+    morning = datetime.combine(
+        start.astimezone(BERLIN).date(), time(8, 0), tzinfo=BERLIN
+    ).astimezone(UTC)
+    bot.clock.now = two_hours
+    await dispatcher.run_once()
+    assert reminders() == (2 if two_hours >= morning else 1)
+    bot.clock.now = max(two_hours, morning)
     await dispatcher.run_once()
     assert reminders() == 2
     for minutes in (1, 2, 3):
-        bot.clock.now = start - timedelta(hours=2) + timedelta(minutes=minutes)
+        bot.clock.now = max(two_hours, morning) + timedelta(minutes=minutes)
         await dispatcher.run_once()
     assert reminders() == 2  # each reminder once
 

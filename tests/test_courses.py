@@ -142,7 +142,7 @@ async def test_changes_notify_followers_and_move_their_reminders(db: Database) -
     course_id = await follow(db, 77, "IK-2026-12")
     before = [r for r in await outbox(db) if r.chat_id == 77]
     # 7 days and 1 day before the start on 1 Dec 2026 at 08:30 local.
-    assert sorted(r.payload["days"] for r in before) == [1, 7]
+    assert sorted(r.payload["days"] for r in before if r.kind == "course_start") == [1, 7]
     assert min(r.due_at.replace(tzinfo=UTC) for r in before) == datetime(
         2026, 11, 24, 7, 30, tzinfo=UTC
     )
@@ -153,11 +153,11 @@ async def test_changes_notify_followers_and_move_their_reminders(db: Database) -
     moved = sample_text().replace("2026-12-01;2027-06-30", "2026-12-08;2027-07-07")
     assert "1 changed" in await run_import(db, moved)
     rows = [r for r in await outbox(db) if r.chat_id == 77]
-    assert [r.payload["event"] for r in rows if r.payload["event"] == "changed"] == ["changed"]
+    assert [r.payload["event"] for r in rows if r.kind == "course"] == ["changed"]
     live = sorted(
         r.due_at.replace(tzinfo=UTC)
         for r in rows
-        if r.state == "pending" and r.payload["event"] == "starts"
+        if r.state == "pending" and r.kind == "course_start"
     )
     assert live == [
         datetime(2026, 12, 1, 7, 30, tzinfo=UTC),
@@ -166,7 +166,7 @@ async def test_changes_notify_followers_and_move_their_reminders(db: Database) -
     assert {
         r.state
         for r in rows
-        if r.payload["event"] == "starts"
+        if r.kind == "course_start"
         and r.due_at.replace(tzinfo=UTC) < datetime(2026, 12, 1, tzinfo=UTC)
     } == {"dropped"}
     assert course_id
@@ -181,11 +181,9 @@ async def test_cancelled_or_missing_courses_notify_followers(db: Database) -> No
     without = [line for line in cancelled if "EK-2027-01" not in line]
     report = await run_import(db, "\n".join(without) + "\n")
     assert "2 cancelled" in report
-    events = {
-        (r.chat_id, r.payload["event"]) for r in await outbox(db) if r.payload["event"] != "starts"
-    }
+    events = {(r.chat_id, r.payload["event"]) for r in await outbox(db) if r.kind == "course"}
     assert events == {(78, "cancelled"), (79, "cancelled")}
-    assert {r.state for r in await outbox(db) if r.payload["event"] == "starts"} == {"dropped"}
+    assert {r.state for r in await outbox(db) if r.kind == "course_start"} == {"dropped"}
 
 
 async def test_new_matching_courses_are_announced(db: Database) -> None:
@@ -202,7 +200,7 @@ async def test_new_matching_courses_are_announced(db: Database) -> None:
         "09:00;12:00;Fritz-Elsas-Straße 46;Stuttgart-West;;;;nein;6;vor Ort;\n"
     )
     assert "1 messages queued" in await run_import(db, new)
-    (row,) = [r for r in await outbox(db) if r.payload["event"] == "new"]
+    (row,) = [r for r in await outbox(db) if r.payload.get("event") == "new"]
     assert row.chat_id == 80 and row.payload["lang"] == "ar"
 
 

@@ -53,7 +53,10 @@ async def test_find_follow_remind_change_stop(
         await dispatcher.run_once()
         reminder = texts(fake, chat)[before:]
         seven = catalogs.ngettext(
-            lang, "Your course starts in {n} day.", "Your course starts in {n} days.", 7
+            lang,
+            "Your course starts in {n} day, on {day}, at {time}.",
+            "Your course starts in {n} days, on {day}, at {time}.",
+            7,
         )
         assert len(reminder) == 1 and strip_controls(seven.split("{n}")[0]).strip() in reminder[0]
         stop_button = fake.buttons(fake.sent_messages(chat)[-1])

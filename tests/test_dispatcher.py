@@ -4,6 +4,7 @@ and a crash in the middle of sending."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -134,14 +135,21 @@ async def test_per_chat_and_group_limits(db: Database) -> None:
         await add(db, f"p{i}", 5, T0)
     for i in range(25):
         await add(db, f"g{i:02}", -100, T0)
+    at: dict[str, float] = {}
     await dispatcher.run_once()
-    assert [k for k in send.sent if k.startswith("p")] == ["p0"]  # one per second per chat
-    assert len([k for k in send.sent if k.startswith("g")]) <= 20
-    for second in range(1, 61):
+    at.update({k: 0.0 for k in send.sent})
+    assert sorted(send.sent) == ["g00", "p0"]  # one per second per chat, groups included
+    for second in range(1, 90):
         clock.now = T0 + timedelta(seconds=second)
         await dispatcher.run_once()
+        at.update({k: float(second) for k in send.sent if k not in at})
     assert sorted(k for k in send.sent if k.startswith("p")) == ["p0", "p1", "p2"]
-    assert len([k for k in send.sent if k.startswith("g")]) == 25
+    group = sorted(at[k] for k in send.sent if k.startswith("g"))
+    assert len(group) == 25
+    # Never more than 20 in any minute, never two in one second, and in order.
+    assert all(b - a >= 60 for a, b in zip(group, group[20:], strict=False))
+    assert all(b - a >= 1 for a, b in itertools.pairwise(group))
+    assert [k for k in send.sent if k.startswith("g")] == [f"g{i:02}" for i in range(25)]
     assert len(send.sent) == len(set(send.sent))
 
 

@@ -113,8 +113,9 @@ async def drain(bot: Bot, fake: FakeBotApi) -> None:
     dispatcher.limits.now = lambda: bot.clock.now.timestamp()
     for _ in range(5000):
         async with bot.core.db.sessions() as session:
+            # When each row may go next: a quiet reminder due at night waits for the morning.
             due = await session.scalar(
-                select(func.min(OutboxRow.due_at)).where(OutboxRow.state == PENDING)
+                select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == PENDING)
             )
             sending = await session.scalar(
                 select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "sending")

@@ -39,7 +39,6 @@ updates unanswered and has its own tests.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import random
@@ -64,7 +63,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import AuditRow, BookingRow, CaseRow, Conversation, OutboxRow
 from bot.tg.app import (
     ADMIN_COMMANDS,
-    DISPATCH_LOCK_KEY,
     DISPATCHER_KEY,
     build_application,
     start_polling,
@@ -1203,7 +1201,7 @@ async def running(fake: FakeBotApi, db_url: str) -> AsyncIterator[Running]:
 
 
 async def drain(dispatcher: Dispatcher) -> None:
-    """Send everything the outbox holds that is due (the caller holds the dispatch lock)."""
+    """Send everything due in the outbox (the caller has paused the running dispatcher)."""
     for _ in range(100):
         before = vars(copy.copy(dispatcher.stats))
         await dispatcher.run_once()
@@ -1282,9 +1280,8 @@ async def fuzz(
     async with running(fake, db_url) as run:
         dispatcher: Dispatcher = run.app.bot_data[DISPATCHER_KEY]
         dispatcher.limits = Limits(per_second=1000, private_interval=0.0, group_per_minute=10**6)
-        lock: asyncio.Lock = run.app.bot_data[DISPATCH_LOCK_KEY]
         figures = Figures()
-        async with lock:  # the scheduled dispatcher stands aside; waves are drained here
+        async with dispatcher.paused():  # the running dispatcher stands aside; waves drain here
             await open_cases(fake, dispatcher)
             fuzzer = Fuzzer(fake, SEED, newcomers=max(20, count // 40))
             started = time.monotonic()

@@ -13,6 +13,7 @@ import asyncio
 import random
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,11 @@ async def killed_run(fake: FakeBotApi, db_url: str, workdir: Path, kills: int, s
     assert 0 <= repeats <= in_flight
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive UTC, PostgreSQL aware datetimes."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _group_summaries(fake: FakeBotApi) -> int:
     return sum(1 for m in fake.sent_messages(GROUP) if "Neuer Fall" in str(m.get("text")))
 
@@ -120,20 +126,33 @@ def _check_database(db_url: str, users: list[User]) -> None:
     engine = create_engine(driver_url(db_url, asynchronous=False))
     try:
         with engine.connect() as conn:
-            bookings = conn.execute(select(BookingRow.id, BookingRow.user_id)).all()
+            bookings = conn.execute(
+                select(
+                    BookingRow.id, BookingRow.user_id, BookingRow.starts_at, BookingRow.created_at
+                )
+            ).all()
             cases = conn.execute(select(CaseRow.booking_id)).all()
             keys = [r.idempotency_key for r in conn.execute(select(OutboxRow.idempotency_key))]
             rows = conn.execute(select(OutboxRow.kind, OutboxRow.payload)).all()
     finally:
         engine.dispose()
-    reminders = Counter(r.payload["booking_id"] for r in rows if r.kind == "reminder")
+    reminders = Counter(
+        (r.payload["booking_id"], r.payload["lead_hours"]) for r in rows if r.kind == "reminder"
+    )
     # One booking per newcomer, one case per booking; the outbox never holds a key twice.
     assert sorted(b.user_id for b in bookings) == sorted(u.chat_id for u in users)
     assert sorted(c.booking_id for c in cases) == sorted(b.id for b in bookings)
     assert len(keys) == len(set(keys))
-    # 24 h and 2 h before, once each (only the 2 h one for a visit less than a day away).
-    assert set(reminders) == {b.id for b in bookings}
-    assert all(n in (1, 2) for n in reminders.values()), reminders
+    # 24 h and 2 h before, once each, where that moment was still ahead when the visit was
+    # booked: a visit booked at 13:00 for 14:30 the same day has neither (the test runs on
+    # the real clock, at any time of day).
+    expected = Counter(
+        (b.id, hours)
+        for b in bookings
+        for hours in (24, 2)
+        if as_utc(b.starts_at) - timedelta(hours=hours) > as_utc(b.created_at)
+    )
+    assert reminders == expected
 
 
 async def test_killed_at_random_points_everyone_resumes(

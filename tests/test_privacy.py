@@ -241,7 +241,14 @@ async def test_mydata_sends_a_summary_and_every_row_of_the_user_only(bot: Bot) -
     }
     assert all("actor_id" not in a for a in case["counsellor_actions"])  # not the user's data
     kinds = {m["kind"] for m in document["messages"]}
-    assert {"reminder", "course", "case", "relay_to_group", "relay_to_user", "to_user"} <= kinds
+    assert {
+        "reminder",
+        "course_start",
+        "case",
+        "relay_to_group",
+        "relay_to_user",
+        "to_user",
+    } <= kinds
     texts = [m["payload"].get("text") for m in document["messages"]]
     assert question_of(A) in texts and question_of(B) not in texts
     assert "Bitte bringen Sie Ihren Pass mit." in texts

@@ -22,7 +22,7 @@ from bot.flows.messages import N_, Msg, When
 from bot.i18n.bidi import strip_controls
 from bot.service import Wegweiser
 from bot.storage.models import AuditRow, Base, BookingRow, CaseRow, OutboxRow
-from bot.tg.app import ADMIN_COMMANDS, DISPATCH_LOCK_KEY
+from bot.tg.app import ADMIN_COMMANDS, DISPATCHER_KEY
 from bot.tg.counsellors import DONE, REFUSED
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import Bot, book, running
@@ -277,9 +277,9 @@ async def test_counsellor_action_is_refused_to_strangers_and_done_for_members(
     summary = next(m for m in fake.sent_messages(GROUP) if fake.buttons(m))
     case_id = int(fake.buttons(summary)[0][1].split(":")[1])
     action = name.removeprefix("button:") if name.startswith("button:") else "close"
-    # The dispatcher run that posted the summary still marks it sent and links it to the
-    # case; it holds this lock until it is done.
-    async with group_bot.app.bot_data[DISPATCH_LOCK_KEY]:
+    # The request that posted the summary still marks it sent and links it to the case;
+    # pausing the dispatcher waits until it is done.
+    async with group_bot.app.bot_data[DISPATCHER_KEY].paused():
         pass
 
     # The stranger is refused; nothing changes, nothing reaches the newcomer; it is audited.

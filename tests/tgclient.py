@@ -22,15 +22,19 @@ class User:
         return self.fake.sent_messages(self.chat_id)
 
     async def _answer(self, before: int, timeout: float) -> list[dict[str, Any]]:
+        # Cheap checks only: the bot under test shares this event loop, and many newcomers
+        # poll at once.
         def complete() -> bool:
-            sent = self.fake.sent_messages(self.chat_id)
-            return len(sent) > before and bool(self.fake.buttons(sent[-1]))
+            if self.fake.message_count(self.chat_id) <= before:
+                return False
+            last = self.fake.last_message(self.chat_id)
+            return last is not None and bool(self.fake.buttons(last))
 
         await self.fake.await_for(complete, timeout)
         return self.messages[before:]
 
     async def say(self, text: str, timeout: float = 10.0) -> list[dict[str, Any]]:
-        before = len(self.messages)
+        before = self.fake.message_count(self.chat_id)
         if text.startswith("/"):
             self.fake.send_command(self.chat_id, text, language_code=self.language_code)
         else:
@@ -39,15 +43,13 @@ class User:
 
     async def say_raw(self, text: str, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Send text and wait for any answer (a relay is acknowledged without buttons)."""
-        before = len(self.messages)
+        before = self.fake.message_count(self.chat_id)
         self.fake.send_text(self.chat_id, text, language_code=self.language_code)
-        await self.fake.await_for(
-            lambda: len(self.fake.sent_messages(self.chat_id)) > before, timeout
-        )
+        await self.fake.await_for(lambda: self.fake.message_count(self.chat_id) > before, timeout)
         return self.messages[before:]
 
     async def send_kind(self, kind: str, timeout: float = 10.0) -> list[dict[str, Any]]:
-        before = len(self.messages)
+        before = self.fake.message_count(self.chat_id)
         self.fake.send_message_of_kind(self.chat_id, kind)
         return await self._answer(before, timeout)
 
@@ -66,7 +68,7 @@ class User:
     async def press_raw(
         self, message_id: int, data: str, *, timeout: float = 10.0, strict: bool = True
     ) -> list[dict[str, Any]]:
-        before = len(self.messages)
+        before = self.fake.message_count(self.chat_id)
         self.fake.press_button(
             self.chat_id, message_id, data, language_code=self.language_code, strict=strict
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -14,14 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.courses.matching import CourseView, Filters, eligible_types, matches
 from bot.courses.model import ACTIVE, ARCHIVED, CANCELLED, Course
 from bot.courses.timing import QuietHours, course_start, not_at_night
-from bot.delivery.outbox import drop, enqueue
-from bot.storage.models import (
-    CourseRow,
-    CourseSubscriptionRow,
-    MatchSubscriptionRow,
-    OutboxRow,
-)
+from bot.delivery.outbox import drop_topic, enqueue
+from bot.storage.models import CourseRow, CourseSubscriptionRow, MatchSubscriptionRow
 
+COURSE_START = "course_start"
 # Changes newcomers must hear of: when, where, at what times, and cancellation.
 IMPORTANT = ("starts_on", "ends_on", "weekdays", "time_from", "time_to", "address", "district")
 
@@ -53,6 +49,11 @@ class ImportReport:
             f"{self.cancelled} cancelled), {self.unchanged} unchanged, {self.archived} archived, "
             f"{self.messages} messages queued"
         )
+
+
+def course_topic(course_id: int, user_id: int) -> str:
+    """The outbox topic of one follower's messages about one course."""
+    return f"course:{course_id}:{user_id}"
 
 
 def to_view(row: CourseRow) -> CourseView:
@@ -129,6 +130,8 @@ class Catalogue:
         ).scalars()
         count = 0
         start = course_start(row.starts_on, row.time_from, self.plan.tz)
+        # Whether the message may come at night is measured against a start still ahead.
+        ahead = start if event != "cancelled" and start > now else None
         for sub in subs:
             await enqueue(
                 session,
@@ -136,53 +139,59 @@ class Catalogue:
                 kind="course",
                 payload={"course_id": row.id, "event": event, "lang": sub.language},
                 key=f"course:{row.id}:{event}:{tag}:{sub.user_id}",
-                due_at=self._due(now, start if event != "cancelled" else None),
+                due_at=self._due(now, ahead),
                 now=now,
+                topic=course_topic(row.id, sub.user_id),
+                quiet=True,
+                event_at=ahead,
             )
-            # Reminders before the start follow the new start (or stop when cancelled).
-            await self._drop_before_start(session, row.id, sub.user_id)
-            if event != "cancelled":
+            # Reminders before the start follow the new plan (or stop when cancelled).
+            if event == "cancelled":
+                await drop_topic(session, course_topic(row.id, sub.user_id), kinds=(COURSE_START,))
+            else:
                 await self._plan_before_start(session, row, sub.user_id, sub.language, now)
             count += 1
         return count
 
-    async def _drop_before_start(self, session: AsyncSession, course_id: int, user_id: int) -> None:
-        keys = (
-            await session.execute(
-                select(OutboxRow.idempotency_key).where(
-                    OutboxRow.idempotency_key.like(f"course:{course_id}:starts:%:{user_id}"),
-                    OutboxRow.state == "pending",
-                )
-            )
-        ).scalars()
-        await drop(session, list(keys))
-
     async def _plan_before_start(
         self, session: AsyncSession, row: CourseRow, user_id: int, language: str, now: datetime
     ) -> int:
+        """Write the reminders before the course starts, as the course is planned now.
+
+        Each key names the moment it is for, so a changed start time plans new reminders, the
+        same plan again plans none, and pending reminders of an older plan are dropped.
+        """
         start = course_start(row.starts_on, row.time_from, self.plan.tz)
-        planned = 0
+        topic = course_topic(row.id, user_id)
+        planned: list[tuple[str, int, datetime]] = []
         for days in self.plan.days_before:
-            due = self._due(start - timedelta(days=days), start)
+            moment = start - timedelta(days=days)
+            due = self._due(moment, start)
             if due <= now:
                 continue
+            key = f"course:{row.id}:starts:{days}d:{moment.astimezone(UTC):%Y%m%dT%H%M}:{user_id}"
+            planned.append((key, days, due))
+        await drop_topic(session, topic, kinds=(COURSE_START,), keep=[k for k, _d, _t in planned])
+        for key, days, due in planned:
             await enqueue(
                 session,
                 chat_id=user_id,
-                kind="course",
+                kind=COURSE_START,
                 payload={
                     "course_id": row.id,
-                    "event": "starts",
                     "days": days,
                     "lang": language,
-                    "starts_on": row.starts_on.isoformat(),
+                    "starts_at": start.astimezone(UTC).isoformat(),
                 },
-                key=f"course:{row.id}:starts:{days}d-{row.starts_on.isoformat()}:{user_id}",
+                key=key,
                 due_at=due,
                 now=now,
+                topic=topic,
+                quiet=True,
+                event_at=start,
+                expires_at=start,
             )
-            planned += 1
-        return planned
+        return len(planned)
 
     async def import_courses(
         self,
@@ -243,7 +252,9 @@ class Catalogue:
                 report.changed += 1
                 report.messages += await self._tell_followers(session, row, "changed", now, stamp)
             elif status == ACTIVE and row.status == CANCELLED:
-                row.status = ACTIVE  # re-offered by the provider
+                row.status = ACTIVE  # re-offered by the provider: followers hear of it again
+                report.changed += 1
+                report.messages += await self._tell_followers(session, row, "changed", now, stamp)
         for row in existing.values() if complete else ():  # gone from the plan: cancelled
             if row.status == ACTIVE and row.starts_on >= today:
                 row.status, row.updated_at = CANCELLED, now
@@ -274,6 +285,7 @@ class Catalogue:
     async def _tell_matching(self, session: AsyncSession, row: CourseRow, now: datetime) -> int:
         view = to_view(row)
         today = now.astimezone(self.plan.tz).date()
+        start = course_start(row.starts_on, row.time_from, self.plan.tz)
         count = 0
         for sub in (await session.execute(select(MatchSubscriptionRow))).scalars():
             filters = Filters.from_json(dict(sub.filters))
@@ -291,8 +303,12 @@ class Catalogue:
                     "match": sub.id,
                 },
                 key=f"course:{row.id}:new:{sub.id}",
-                due_at=self._due(now, course_start(row.starts_on, row.time_from, self.plan.tz)),
+                due_at=self._due(now, start),
                 now=now,
+                topic=course_topic(row.id, sub.user_id),
+                quiet=True,
+                event_at=start,
+                expires_at=start,
             )
             count += 1
         return count
@@ -342,15 +358,7 @@ class Catalogue:
                 CourseSubscriptionRow.course_id == course_id,
             )
         )
-        keys = (
-            await session.execute(
-                select(OutboxRow.idempotency_key).where(
-                    OutboxRow.idempotency_key.like(f"course:{course_id}:%:{user_id}"),
-                    OutboxRow.state == "pending",
-                )
-            )
-        ).scalars()
-        await drop(session, list(keys))
+        await drop_topic(session, course_topic(course_id, user_id))
 
     async def unfollow_matches(self, session: AsyncSession, *, user_id: int) -> None:
         """Stop news of new courses."""

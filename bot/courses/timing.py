@@ -31,19 +31,24 @@ class QuietHours:
         return moment >= self.start or moment < self.end
 
 
+def end_of_quiet(moment: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime | None:
+    """When the quiet hours around ``moment`` end, or ``None`` if ``moment`` is not quiet."""
+    local = moment.astimezone(tz)
+    if not quiet.contains(local.time().replace(tzinfo=None)):
+        return None
+    day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet.end, tzinfo=tz).astimezone(moment.tzinfo)
+
+
 def not_at_night(
     due: datetime, quiet: QuietHours, tz: ZoneInfo, event_at: datetime | None
 ) -> datetime:
     """``due`` moved to the end of the quiet hours if it falls into them, unless the event
     happens before the quiet hours end (then waiting would make the message useless)."""
-    local = due.astimezone(tz)
-    if not quiet.contains(local.time().replace(tzinfo=None)):
+    morning = end_of_quiet(due, quiet, tz)
+    if morning is None or (event_at is not None and morning >= event_at):
         return due
-    day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
-    morning = datetime.combine(day, quiet.end, tzinfo=tz)
-    if event_at is not None and morning >= event_at:
-        return due
-    return morning.astimezone(due.tzinfo)
+    return morning
 
 
 def course_start(starts_on: date, time_from: str, tz: ZoneInfo) -> datetime:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from html import escape
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.content.model import Content
 from bot.courses.catalogue import to_view
+from bot.courses.timing import course_start
 from bot.delivery.dispatcher import Skip
 from bot.flows.courses import card
 from bot.flows.language import LANGUAGE_NAMES
-from bot.flows.messages import N_, Arg, Lines, Msg, Named, Term, When, counted
+from bot.flows.messages import N_, Arg, Clock, Day, Lines, Msg, Named, Term, When, counted
 from bot.flows.serial import arg_from_json
 from bot.i18n.render import Renderer
 from bot.storage import bookings as booking_repo
@@ -55,6 +58,16 @@ YES_NO = {"yes": N_("Yes"), "no": N_("No")}
 REMINDER = N_(
     "Reminder: you have an appointment at {point} on {when}. To cancel or change it: /appointments"
 )
+REMINDER_TODAY = N_(
+    "Reminder: your appointment at {point} is today at {time}. To cancel or change it: "
+    "/appointments"
+)
+REMINDER_TOMORROW = N_(
+    "Reminder: your appointment at {point} is tomorrow at {time}. To cancel or change it: "
+    "/appointments"
+)
+COURSE_TODAY = N_("Your course starts today at {time}.")
+COURSE_TOMORROW = N_("Your course starts tomorrow at {time}.")
 
 
 class Transport(Protocol):
@@ -90,8 +103,32 @@ class Composer:
         renderer: Renderer,
         content: Callable[[], Content],
         transport: Transport,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tz: str = "Europe/Berlin",
     ) -> None:
         self.db, self.renderer, self.content, self.transport = db, renderer, content, transport
+        self.clock, self.tz = clock, ZoneInfo(tz)
+
+    def _days_until(self, moment: datetime) -> int:
+        """Whole calendar days from today to ``moment``, in local time (0: today)."""
+        today = self.clock().astimezone(self.tz).date()
+        return (moment.astimezone(self.tz).date() - today).days
+
+    def _starts(self, moment: datetime) -> Msg:
+        """ "Your course starts tomorrow at 09:30", worked out now, when it is sent."""
+        days = self._days_until(moment)
+        if days <= 0:
+            return Msg(COURSE_TODAY, {"time": Clock(moment)})
+        if days == 1:
+            return Msg(COURSE_TOMORROW, {"time": Clock(moment)})
+        local = moment.astimezone(self.tz)
+        return counted(
+            "Your course starts in {n} day, on {day}, at {time}.",
+            "Your course starts in {n} days, on {day}, at {time}.",
+            days,
+            {"day": Day(local.date()), "time": Clock(moment)},
+        )
 
     def _html(self, arg: Arg, lang: str, title: Msg | None = None) -> str:
         body = escape(self.renderer.text(arg, lang), quote=False)
@@ -121,12 +158,17 @@ class Composer:
             booking = await booking_repo.get_booking(session, row.payload["booking_id"])
         if booking is None or booking.status != booking_repo.ACTIVE:
             raise Skip("appointment no longer active")
+        start = as_utc(booking.starts_at)
+        if start <= self.clock():
+            raise Skip("appointment has begun")
         point = self.content().points.get(booking.point)
         named: Arg = Named(point.name, point.name_de) if point else Term(booking.point)
-        msg = Msg(
-            REMINDER,
-            {"point": named, "when": When(as_utc(booking.starts_at))},
-        )
+        days = self._days_until(start)
+        if days <= 1:
+            text = REMINDER_TODAY if days <= 0 else REMINDER_TOMORROW
+            msg = Msg(text, {"point": named, "time": Clock(start)})
+        else:
+            msg = Msg(REMINDER, {"point": named, "when": When(start)})
         await self.transport.send(row.chat_id, self._html(msg, booking.language))
 
     async def _case(self, case_id: int) -> CaseRow:
@@ -226,7 +268,8 @@ class Composer:
         if case.thread_id is not None:
             await self.transport.close_topic(row.chat_id, case.thread_id)
 
-    async def _send_course(self, row: OutboxRow) -> None:
+    async def _course_for(self, row: OutboxRow) -> CourseRow:
+        """The course a message is about, if the reader still wants to hear of it."""
         async with self.db.sessions() as session:
             course = await session.get(CourseRow, row.payload["course_id"])
             if course is None:
@@ -237,24 +280,34 @@ class Composer:
                     raise Skip("news no longer wanted")
             elif await session.get(CourseSubscriptionRow, (row.chat_id, course.id)) is None:
                 raise Skip("course no longer followed")
-        event = row.payload["event"]
-        if event == "starts":
-            if course.status != "active" or course.starts_on.isoformat() != row.payload.get(
-                "starts_on"
-            ):
-                raise Skip("start changed or course cancelled")
-            head: Arg = counted(
-                "Your course starts in {n} day.",
-                "Your course starts in {n} days.",
-                row.payload["days"],
-            )
-        else:
-            head = Msg(COURSE_EVENTS[event])
+        return course
+
+    async def _send_course_text(
+        self, row: OutboxRow, course: CourseRow, head: Arg, stop: tuple[str, Msg]
+    ) -> None:
         lang = row.payload.get("lang", "de")
         body = Lines((head, card(1, to_view(course))))
+        buttons = [[(self.renderer.text(stop[1], lang), stop[0])]]
+        await self.transport.send(row.chat_id, self._html(body, lang), buttons=buttons)
+
+    async def _send_course_start(self, row: OutboxRow) -> None:
+        course = await self._course_for(row)
+        start = course_start(course.starts_on, course.time_from, self.tz)
+        planned = datetime.fromisoformat(row.payload["starts_at"])
+        if course.status != "active" or start != planned:
+            raise Skip("start changed or course cancelled")
+        if start <= self.clock():
+            raise Skip("course has begun")
+        stop = ("u:c:" + str(course.id), Msg(N_("Stop these reminders")))
+        await self._send_course_text(row, course, self._starts(start), stop)
+
+    async def _send_course(self, row: OutboxRow) -> None:
+        course = await self._course_for(row)
+        event = row.payload["event"]
+        if event not in COURSE_EVENTS:
+            raise Skip(f"unknown course event {event}")
         if event == "new":
             stop = ("u:m:0", Msg(N_("Stop news of new courses")))
         else:
             stop = ("u:c:" + str(course.id), Msg(N_("Stop these reminders")))
-        buttons = [[(self.renderer.text(stop[1], lang), stop[0])]]
-        await self.transport.send(row.chat_id, self._html(body, lang), buttons=buttons)
+        await self._send_course_text(row, course, Msg(COURSE_EVENTS[event]), stop)

@@ -5,28 +5,48 @@ Telegram accepted it. A 429 puts it back with Telegram's ``retry_after``; 5xx, t
 network errors back off exponentially; a user who blocked the bot (403) has all their pending
 messages dropped. After a crash, rows still ``sending`` were never marked as sent and go out
 again (:func:`~bot.delivery.outbox.recover`): the only window for a duplicate is between
-Telegram accepting a message and the mark, a few milliseconds.
+Telegram accepting a message and the mark, so a crash repeats at most the messages in flight.
+
+:meth:`Dispatcher.serve` runs continuously: it claims only rows whose chats may receive now,
+as many as the overall budget allows, and keeps up to ``concurrency`` requests in flight, so
+the per-second budget is used even when each request takes a while. A kick (something was
+just queued) or a finished request wakes it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.delivery.outbox import DROPPED, FAILED, PENDING, SENT, claim_due, drop_chat, recover
+from bot.delivery.outbox import (
+    DROPPED,
+    FAILED,
+    PENDING,
+    SendWindow,
+    claim_due,
+    drop_chat,
+    mark_sent,
+    recover,
+)
 from bot.storage.db import Database
 from bot.storage.models import OutboxRow, User
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+IDLE_WAIT = 1.0
+# The running dispatcher marks sent rows in batches this often: one transaction for many rows
+# instead of one each. A crash in between repeats at most these (their rows stay "sending").
+MARK_INTERVAL = 0.05
 
 
 class Retry(Exception):
@@ -54,13 +74,13 @@ Send = Callable[[OutboxRow], Awaitable[None]]
 
 @dataclass
 class Limits:
-    """Telegram's limits, in real (monotonic) time.
+    """Telegram's limits, in real (monotonic) time unless ``now`` says otherwise.
 
     Overall: a token bucket refilled at ``per_second`` a second less ``margin``, holding at most
     half a second's worth: Telegram's own bucket (and the fake's) holds a whole second, so it
-    never runs dry even when network jitter bunches our requests on arrival. Per private chat:
-    one message per ``private_interval`` (5 % more, for the same jitter). Per group:
-    ``group_per_minute`` in any minute.
+    never runs dry even when network jitter bunches our requests on arrival. Per chat: one
+    message per ``private_interval`` (5 % more, for the same jitter). Per group (negative chat
+    id): besides, ``group_per_minute`` in any minute.
     """
 
     per_second: int = 30
@@ -73,29 +93,61 @@ class Limits:
     _tokens: float | None = None
     _stamp: float = 0.0
 
+    @property
+    def _rate(self) -> float:
+        return self.per_second * (1.0 - self.margin)
+
+    @property
+    def _gap(self) -> float:
+        return self.private_interval * 1.05  # requests may arrive a few ms closer than sent
+
     def _refill(self, now: float) -> float:
         capacity = max(1.0, self.per_second / 2)
         if self._tokens is None:
             self._tokens, self._stamp = capacity, now
-        rate = self.per_second * (1.0 - self.margin)
-        self._tokens = min(capacity, self._tokens + (now - self._stamp) * rate)
+        self._tokens = min(capacity, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
         return self._tokens
+
+    def available(self) -> int:
+        """How many messages may go out now under the overall limit."""
+        return int(self._refill(self.now()))
+
+    def until(self, count: int = 1) -> float:
+        """Seconds until the overall limit allows ``count`` more messages at once."""
+        tokens = self._refill(self.now())
+        return 0.0 if tokens >= count else (count - tokens) / self._rate
+
+    def _chat_wait(self, chat_id: int, now: float) -> float:
+        last = self._private.get(chat_id)
+        wait = 0.0 if last is None or now - last >= self._gap else last + self._gap - now
+        if chat_id < 0:
+            sent = self._groups[chat_id]
+            while sent and now - sent[0] >= 60.0:
+                sent.popleft()
+            if len(sent) >= self.group_per_minute:
+                wait = max(wait, sent[0] + 60.0 - now)
+        return wait
 
     def wait(self, chat_id: int) -> float:
         """Seconds ``chat_id`` must wait before its next message (zero: send now)."""
         now = self.now()
         tokens = self._refill(now)
         if tokens < 1.0:
-            return (1.0 - tokens) / (self.per_second * (1.0 - self.margin))
-        if chat_id < 0:
-            sent = self._groups[chat_id]
-            while sent and now - sent[0] >= 60.0:
-                sent.popleft()
-            return sent[0] + 60.0 - now if len(sent) >= self.group_per_minute else 0.0
-        last = self._private.get(chat_id)
-        gap = self.private_interval * 1.05  # requests may arrive a few ms closer than sent
-        return 0.0 if last is None or now - last >= gap else last + gap - now
+            return (1.0 - tokens) / self._rate
+        return self._chat_wait(chat_id, now)
+
+    def busy(self) -> dict[int, float]:
+        """Chats that may not receive now, with the seconds until they may."""
+        now = self.now()
+        out: dict[int, float] = {}
+        for chat_id in list(self._private):
+            wait = self._chat_wait(chat_id, now)
+            if wait > 0:
+                out[chat_id] = wait
+            elif chat_id >= 0 or not self._groups.get(chat_id):
+                del self._private[chat_id]  # free again: forget it, the map stays small
+        return out
 
     def try_acquire(self, chat_id: int) -> bool:
         """Take a place for one message to ``chat_id`` now, if every limit allows it.
@@ -113,10 +165,9 @@ class Limits:
         self._refill(now)
         assert self._tokens is not None
         self._tokens -= 1.0
+        self._private[chat_id] = now
         if chat_id < 0:
             self._groups[chat_id].append(now)
-        else:
-            self._private[chat_id] = now
 
 
 @dataclass
@@ -140,15 +191,25 @@ class Dispatcher:
         clock: Callable[[], datetime],
         limits: Limits | None = None,
         concurrency: int = 4,
+        window: SendWindow | None = None,
     ) -> None:
         self.db, self.send, self.clock = db, send, clock
         self.limits = limits or Limits()
-        self.concurrency = concurrency
+        self.concurrency = max(1, concurrency)
+        self.window = window
         self.stats = Stats()
         self.last_run: datetime | None = None
         # Wall-clock independent marks for /health (the injected clock may be a test's).
         self.last_ok: float | None = None
         self.last_error: str | None = None
+        self._in_flight: set[int] = set()
+        self._waiting: set[int] = set()
+        self._sent: list[tuple[int, datetime]] = []
+        self._batch_marks = False
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._claiming = asyncio.Lock()
+        self._pauses = 0
 
     async def recover(self) -> int:
         """Put back what a crashed process had claimed; call once at start."""
@@ -158,45 +219,168 @@ class Dispatcher:
             log.warning("outbox: %d messages claimed before a crash go out again", count)
         return count
 
-    async def run_once(self) -> Stats:
-        """Send what is due now: at most ``limits.per_second`` messages, ``concurrency`` at a
-        time, each marked in the database as soon as Telegram answered."""
+    def wake(self) -> None:
+        """Something was queued: look for due rows now rather than at the next idle check."""
+        self._wake.set()
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """The continuous loop stands aside: nothing it claimed is still in flight or unmarked,
+        and it claims nothing new until the block ends (a manual :meth:`run_once` sees all)."""
+        self._pauses += 1
+        try:
+            async with self._claiming:
+                pass
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await self._flush_marks()
+            yield
+        finally:
+            self._pauses -= 1
+            self._wake.set()
+
+    async def _claim(self, limit: int) -> list[OutboxRow]:
         now = self.clock()
         self.last_run = now
+        busy = self.limits.busy()
+        # Chats that had more due than they could take stay out of the query while they wait.
+        self._waiting &= busy.keys()
         async with self.db.transaction() as session:
-            rows = await claim_due(
-                session, now, self.limits.per_second, skip_locked=not self.db.is_sqlite
+            claim = await claim_due(
+                session,
+                now,
+                limit,
+                skip_locked=not self.db.is_sqlite,
+                exclude=self._in_flight | self._waiting,
+                may_send=lambda chat_id: chat_id not in busy,
+                window=self.window,
             )
-        gate = asyncio.Semaphore(self.concurrency)
+        self._waiting |= claim.waiting
+        for row in claim.rows:
+            self.limits.record(row.chat_id)
+            self._in_flight.add(row.chat_id)
+        return claim.rows
 
-        async def deliver(row: OutboxRow) -> None:
-            async with gate:
-                try:
-                    await self._deliver(row)
-                except Exception as exc:
-                    # An error nobody foresaw must not strand the row in "sending" (only a
-                    # restart would free it) nor cancel the other deliveries: retry it later.
-                    log.exception("outbox: message %d failed unexpectedly", row.id)
-                    self.stats.retried += 1
-                    delay = min(5 * 2 ** max(row.attempts - 1, 0), 3600)
-                    state = FAILED if row.attempts >= MAX_ATTEMPTS else PENDING
-                    retry_at = now + timedelta(seconds=delay)
-                    await self._finish(row.id, state, retry_at=retry_at, error=type(exc).__name__)
+    async def _flush_marks(self) -> None:
+        """Write the marks of rows Telegram accepted (one transaction)."""
+        if not self._sent:
+            return
+        batch, self._sent = self._sent, []
+        try:
+            async with self.db.transaction() as session:
+                await mark_sent(session, batch)
+        except BaseException:
+            self._sent = batch + self._sent  # written with the next batch
+            raise
 
-        # A task group: a crash of the process leaves rows "sending"; recover() frees them.
-        async with asyncio.TaskGroup() as group:
-            for row in rows:
-                group.create_task(deliver(row))
-        self.last_ok, self.last_error = time.monotonic(), None
+    async def run_once(self) -> Stats:
+        """Send what may go now: as many messages as the overall limit allows at once, one per
+        chat, ``concurrency`` at a time, each marked in the database as soon as Telegram
+        answered. The continuous loop, if running, stands aside meanwhile."""
+        async with self.paused():
+            rows = await self._claim(self.limits.available())
+            gate = asyncio.Semaphore(self.concurrency)
+
+            async def gated(row: OutboxRow) -> None:
+                async with gate:
+                    await self._guarded(row)
+
+            # A task group: a crash of the process leaves rows "sending"; recover() frees them.
+            async with asyncio.TaskGroup() as group:
+                for row in rows:
+                    group.create_task(gated(row))
+            await self._flush_marks()
+            self.last_ok, self.last_error = time.monotonic(), None
         return self.stats
+
+    def _batch(self) -> int:
+        """Claim in batches of this many rows (one query each), not row by row."""
+        return max(1, min(self.concurrency, self.limits.per_second) // 4)
+
+    async def serve(self, stopping: asyncio.Event) -> None:
+        """Send continuously until ``stopping`` is set, then let the requests in flight end."""
+        tasks = self._tasks
+
+        def finished(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            self._wake.set()
+
+        self._batch_marks = True
+        marks = asyncio.create_task(self._mark_continuously(stopping))
+        try:
+            while not stopping.is_set():
+                self._wake.clear()
+                room = min(self.concurrency - len(tasks), self.limits.available())
+                worth = room >= self._batch() or (room > 0 and not tasks)
+                try:
+                    async with self._claiming:
+                        rows = await self._claim(room) if worth and not self._pauses else []
+                        for row in rows:
+                            task = asyncio.create_task(self._guarded(row))
+                            tasks.add(task)
+                            task.add_done_callback(finished)
+                except Exception as exc:  # the database is away: try again shortly
+                    self.last_error = type(exc).__name__
+                    log.warning("outbox: claiming failed: %s", self.last_error)
+                    await _wait_for(self._wake, stopping, IDLE_WAIT)
+                    continue
+                self.last_ok, self.last_error = time.monotonic(), None
+                if rows and len(rows) == room:
+                    await asyncio.sleep(0)  # there may be more: claim again at once
+                    continue
+                await _wait_for(self._wake, stopping, self._pause())
+        finally:
+            if tasks:
+                await asyncio.gather(*list(tasks), return_exceptions=True)
+            marks.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await marks
+            self._batch_marks = False
+            try:
+                await self._flush_marks()
+            except Exception:  # the rows stay "sending" and go out again after a restart
+                log.exception("outbox: could not mark the last sent messages")
+
+    async def _mark_continuously(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            await asyncio.sleep(MARK_INTERVAL)
+            try:
+                await self._flush_marks()
+            except Exception:  # kept for the next try
+                log.warning("outbox: marking sent messages failed; trying again")
+
+    def _pause(self) -> float:
+        """How long to wait when nothing more should be claimed now: until the overall limit
+        allows a batch (if that is what is short), until a waiting chat may receive, or a
+        second; a finished request or a kick wakes the loop sooner."""
+        waits = [IDLE_WAIT]
+        tokens_short = self.limits.until(self._batch())
+        if tokens_short > 0 and self.concurrency - len(self._tasks) >= self._batch():
+            waits.append(tokens_short)
+        busy = self.limits.busy()
+        waits += [busy[chat] for chat in self._waiting if chat in busy]
+        return max(min(waits), 0.001)
+
+    async def _guarded(self, row: OutboxRow) -> None:
+        try:
+            await self._deliver(row)
+        except Exception as exc:
+            # An error nobody foresaw must not strand the row in "sending" (only a restart
+            # would free it) nor cancel the other deliveries: retry it later.
+            log.exception("outbox: message %d failed unexpectedly", row.id)
+            self.stats.retried += 1
+            delay = min(5 * 2 ** max(row.attempts - 1, 0), 3600)
+            state = FAILED if row.attempts >= MAX_ATTEMPTS else PENDING
+            retry_at = self.clock() + timedelta(seconds=delay)
+            try:
+                await self._finish(row.id, state, retry_at=retry_at, error=type(exc).__name__)
+            except Exception:  # the database is away too: recover() frees the row at start
+                log.exception("outbox: could not put message %d back", row.id)
+        finally:
+            self._in_flight.discard(row.chat_id)
 
     async def _deliver(self, row: OutboxRow) -> None:
         now = self.clock()
-        if not self.limits.try_acquire(row.chat_id):
-            # Over a limit now: back to the queue unchanged, a later run sends it.
-            self.stats.deferred += 1
-            await self._finish(row.id, PENDING, count_attempt=False)
-            return
         try:
             await self.send(row)
         except Retry as exc:
@@ -231,7 +415,9 @@ class Dispatcher:
             await self._finish(row.id, FAILED, error=str(exc))
             return
         self.stats.sent += 1
-        await self._finish(row.id, SENT, sent_at=self.clock())
+        self._sent.append((row.id, self.clock()))
+        if not self._batch_marks:
+            await self._flush_marks()
 
     async def _finish(
         self,
@@ -241,7 +427,6 @@ class Dispatcher:
         retry_at: datetime | None = None,
         sent_at: datetime | None = None,
         error: str | None = None,
-        count_attempt: bool = True,
     ) -> None:
         values: dict[str, object] = {"state": state}
         if retry_at is not None:
@@ -250,7 +435,15 @@ class Dispatcher:
             values["sent_at"] = sent_at
         if error is not None:
             values["last_error"] = error[:200]
-        if not count_attempt:
-            values["attempts"] = OutboxRow.attempts - 1
         async with self.db.transaction() as session:
             await session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+
+
+async def _wait_for(wake: asyncio.Event, stopping: asyncio.Event, timeout: float) -> None:
+    """Until ``wake`` or ``stopping`` is set, or ``timeout`` seconds passed."""
+    waiters = [asyncio.create_task(wake.wait()), asyncio.create_task(stopping.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 from bot.content.parse import parse_content, read_city, translatable_texts
@@ -59,6 +60,21 @@ def update_catalogs(template: Catalog, languages: tuple[str, ...] = LANGUAGES) -
         else:
             catalog = Catalog(locale=lang, project="Wegweiser", version="1", charset="utf-8")
             catalog.creation_date = template.creation_date
+        rule = get_plural(lang)
+        if (catalog.num_plurals, catalog.plural_expr) != (rule.num_plurals, rule.plural_expr):
+            # CLDR's rule as the installed (locked) Babel knows it; plural messages that now
+            # lack forms get copies of their last one, marked outdated for a translator.
+            catalog.mime_headers = [
+                ("Plural-Forms", f"nplurals={rule.num_plurals}; plural={rule.plural_expr};")
+            ]
+            for message in catalog:
+                if isinstance(message.id, tuple) and message.id[0]:
+                    string = message.string
+                    forms = list(string) if isinstance(string, tuple) else [str(string or "")]
+                    if len(forms) != rule.num_plurals:
+                        forms = (forms + [forms[-1]] * rule.num_plurals)[: rule.num_plurals]
+                        message.string = tuple(forms)
+                        message.flags.add("fuzzy")
         catalog.update(template, update_header_comment=False)
         catalog.obsolete.clear()
         path.parent.mkdir(parents=True, exist_ok=True)

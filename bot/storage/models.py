@@ -156,6 +156,14 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # What the message is about ("booking:12", "course:5:77"), so a change can drop or re-plan
+    # exactly that subject's messages.
+    topic: Mapped[str | None] = mapped_column(String(80), index=True)
+    # Quiet hours apply at send time; the event it is about decides whether it may not wait,
+    # and after ``expires_at`` (e.g. the course has begun) it is dropped, not sent.
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,17 +6,21 @@ import asyncio
 import logging
 import time
 from functools import partial
+from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, Chat, InputFile, Update
+from telegram import Bot, BotCommand, Chat, InputFile, Update
 from telegram import User as TgUser
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot import admin
 from bot.config import Settings
+from bot.courses.timing import QuietHours
 from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
+from bot.delivery.outbox import SendWindow
 from bot.flows.events import CommandIn
 from bot.flows.messages import N_, Msg, Term
 from bot.i18n.catalogs import suggest_language
@@ -43,10 +47,13 @@ from bot.tg.transport import TelegramTransport
 log = logging.getLogger(__name__)
 APP_KEY = "wegweiser"
 DISPATCHER_KEY = "dispatcher"
-DISPATCH_LOCK_KEY = "dispatch-lock"
+DISPATCH_TASK_KEY = "dispatch-task"
+DISPATCH_STOP_KEY = "dispatch-stop"
 MEMBERS_KEY = "members"
 FLOOD_KEY = "flood"
-DISPATCH_INTERVAL = 1.0
+# Requests the outbox keeps in flight at most: enough to fill Telegram's budget while each
+# request takes its round trip, well inside the connection pool.
+MAX_OUTBOX_IN_FLIGHT = 64
 UPDATE_CONCURRENCY = 64
 ADMIN_COMMANDS = frozenset(
     {
@@ -306,22 +313,32 @@ async def _admin(
 
 
 def kick_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
-    """Send what was just queued now, instead of at the next tick."""
-    if application.job_queue is not None:
-        application.job_queue.run_once(dispatch_job, 0)
+    """Send what was just queued now, instead of at the dispatcher's next look."""
+    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    dispatcher.wake()
 
 
-async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The scheduled dispatcher run (APScheduler through PTB's JobQueue)."""
-    dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
-    lock: asyncio.Lock = context.application.bot_data[DISPATCH_LOCK_KEY]
-    if lock.locked():
-        return  # a run is under way; the next tick takes the rest
-    async with lock:
-        try:
-            await dispatcher.run_once()
-        except Exception:  # the next tick tries again; the rows are safe in the outbox
-            log.exception("dispatcher run failed")
+def start_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
+    """Run the outbox dispatcher beside the Application until :func:`stop_dispatcher`."""
+    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    stopping = asyncio.Event()
+    application.bot_data[DISPATCH_STOP_KEY] = stopping
+    application.bot_data[DISPATCH_TASK_KEY] = asyncio.create_task(dispatcher.serve(stopping))
+
+
+async def stop_dispatcher(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop taking rows; the requests in flight finish (their rows are safe either way)."""
+    stopping: asyncio.Event | None = application.bot_data.pop(DISPATCH_STOP_KEY, None)
+    task: asyncio.Task[None] | None = application.bot_data.pop(DISPATCH_TASK_KEY, None)
+    if stopping is None or task is None:
+        return
+    stopping.set()
+    try:
+        await asyncio.wait_for(task, timeout=5.0)
+    except TimeoutError:
+        log.warning("outbox: requests in flight did not finish; they go out after a restart")
+    except Exception:
+        log.exception("outbox dispatcher ended with an error")
 
 
 def build_application(settings: Settings, core: Wegweiser) -> Application:  # type: ignore[type-arg]
@@ -329,16 +346,28 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is required for Telegram")
 
+    # The outbox has its own connections: a wave of reminders never makes a newcomer's reply
+    # wait for a free connection, and a small pool is quick to pick from.
+    concurrency = min(MAX_OUTBOX_IN_FLIGHT, max(4, settings.messages_per_second))
+    outbox_bot = Bot(
+        settings.bot_token,
+        base_url=f"{settings.telegram_api_url}/bot",
+        base_file_url=f"{settings.telegram_api_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=concurrency + 4, pool_timeout=10.0),
+    )
+
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await core.load_content()
         await publish_commands(application)
+        await with_retries(outbox_bot.initialize, "getMe")
         dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
         await dispatcher.recover()
+        start_dispatcher(application)
         assert application.job_queue is not None
-        application.job_queue.run_repeating(dispatch_job, interval=DISPATCH_INTERVAL, first=0)
         application.job_queue.run_repeating(purge_job, interval=PURGE_INTERVAL, first=60)
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await outbox_bot.shutdown()
         await core.db.dispose()
 
     application = (
@@ -347,9 +376,9 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(UPDATE_CONCURRENCY))
-        # Each update in hand may hold two requests (spinner and reply); the outbox and the
-        # long poll need their own. A full pool would turn replies into pool timeouts.
-        .connection_pool_size(2 * UPDATE_CONCURRENCY + 16)
+        # Each update in hand may hold two requests (spinner and reply); admin and group
+        # work needs a few more. A full pool would turn replies into pool timeouts.
+        .connection_pool_size(2 * UPDATE_CONCURRENCY + 8)
         .pool_timeout(10.0)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -357,11 +386,22 @@ def build_application(settings: Settings, core: Wegweiser) -> Application:  # ty
     )
     application.bot_data[APP_KEY] = core
     composer = Composer(
-        core.db, core.renderer, lambda: core.content, TelegramTransport(application.bot)
+        core.db,
+        core.renderer,
+        lambda: core.content,
+        TelegramTransport(outbox_bot),
+        clock=core.clock,
+        tz=settings.timezone,
     )
-    limits = Limits(per_second=settings.messages_per_second)
-    application.bot_data[DISPATCHER_KEY] = Dispatcher(core.db, composer, core.clock, limits)
-    application.bot_data[DISPATCH_LOCK_KEY] = asyncio.Lock()
+    rate = settings.messages_per_second
+    application.bot_data[DISPATCHER_KEY] = Dispatcher(
+        core.db,
+        composer,
+        core.clock,
+        Limits(per_second=rate),
+        concurrency=concurrency,
+        window=SendWindow(QuietHours.parse(settings.quiet_hours), ZoneInfo(settings.timezone)),
+    )
     application.bot_data[MEMBERS_KEY] = Membership()
     application.bot_data[FLOOD_KEY] = FloodGuard(settings.flood_messages, settings.flood_seconds)
     application.add_handler(TypeHandler(Update, on_update))
@@ -387,6 +427,7 @@ async def stop_polling(application: Application) -> None:  # type: ignore[type-a
         await application.updater.stop()
     if application.running:
         await application.stop()
+    await stop_dispatcher(application)
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)

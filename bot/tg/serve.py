@@ -21,7 +21,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.health import Health, HealthServer
 from bot.service import Wegweiser
 from bot.storage.db import Database
-from bot.tg.app import DISPATCHER_KEY, build_application
+from bot.tg.app import DISPATCHER_KEY, build_application, stop_dispatcher
 
 log = logging.getLogger(__name__)
 STOP_BUDGET = 9.0
@@ -63,6 +63,7 @@ async def stop(application: Application) -> None:  # type: ignore[type-arg]
         await application.updater.stop()
     if application.running:
         await application.stop()  # waits for queued updates and running jobs
+    await stop_dispatcher(application)
     dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
     try:
         async with asyncio.timeout(FLUSH_BUDGET):

@@ -53,8 +53,8 @@ class FakeBotApi:
 
         Args:
             token: The only accepted bot token.
-            spec_path: ``api.min.json``; default: ``$TELEGRAM_API_SPEC`` or
-                ``<repo>/../shared/telegram-bot-api/api.min.json``.
+            spec_path: ``api.min.json``; default: ``$TELEGRAM_API_SPEC`` or the vendored
+                ``tests/fakeapi/bot_api/api.min.json``.
             host: Interface to bind.
             port: Port to bind; 0 picks a free one.
             bot_username: Username reported by ``getMe``.
@@ -97,6 +97,7 @@ class FakeBotApi:
         )
         self._thread.start()
         self._webhook.start()
+        self.state.ticker.start()
         return self
 
     def stop(self) -> None:
@@ -109,6 +110,7 @@ class FakeBotApi:
             self.state.stopped = True
             self.state.cond.notify_all()
         server.shutdown()
+        self.state.ticker.stop()
         server.close_connections()
         server.server_close()
         if self._thread is not None:
@@ -742,7 +744,7 @@ class FakeBotApi:
             if remaining <= 0:
                 raise TimeoutError(self._timeout_message("condition", timeout))
             with self.state.cond:
-                self.state.cond.wait(min(remaining, 0.05))
+                self.state.wait(min(remaining, 0.05))
 
     def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 10.0

@@ -106,7 +106,7 @@ def get_updates(ctx: Ctx) -> Any:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return []
-        state.cond.wait(min(remaining, 0.5))
+        state.wait(min(remaining, 0.5))
         if state.poll_generation != generation:
             raise ApiError(409, _CONFLICT_POLL)
 

@@ -26,6 +26,7 @@ from .models import ApiError, Call
 from .parsing import BodyError, parse_request
 from .spec import ApiSpec
 from .state import FakeState
+from .waiting import pause
 
 __all__ = ["ApiServer", "Dispatcher", "Response"]
 
@@ -307,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.dispatcher.handle(
             verb, self.path, self.headers.get("Content-Type", ""), body
         )
-        if response.delay > 0 and self.server.stop_event.wait(response.delay):
+        if response.delay > 0 and pause(response.delay, self.server.stop_event):
             self.close_connection = True
             return
         if response.body is None:

@@ -106,14 +106,13 @@ def default_spec_path() -> Path:
     """Locate ``api.min.json``.
 
     Returns:
-        ``$TELEGRAM_API_SPEC`` if set, else ``<repo>/../shared/telegram-bot-api/api.min.json``
-        where ``<repo>`` is the parent directory of ``tests/``.
+        ``$TELEGRAM_API_SPEC`` if set, else the copy vendored beside this module
+        (``bot_api/api.min.json``, see its README for the version and how to refresh it).
     """
     override = os.environ.get(SPEC_ENV_VAR)
     if override:
         return Path(override)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "telegram-bot-api" / "api.min.json"
+    return Path(__file__).resolve().parent / "bot_api" / "api.min.json"
 
 
 _CACHE: dict[Path, ApiSpec] = {}

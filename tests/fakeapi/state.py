@@ -24,6 +24,7 @@ from .updates import (
     make_user,
     update_type,
 )
+from .waiting import Ticker
 
 __all__ = [
     "DEFAULT_ALLOWED_UPDATES_EXCLUDED",
@@ -136,6 +137,7 @@ class FakeState:
             bot_first_name: First name returned by ``getMe``.
         """
         self.cond = threading.Condition(threading.RLock())
+        self.ticker = Ticker(self.cond)
         self.token = token
         prefix = token.split(":", 1)[0]
         self.bot_user = make_bot_user(
@@ -163,6 +165,14 @@ class FakeState:
         self._callback_counter = itertools.count(1)
 
     # ------------------------------------------------------------- recording
+
+    def wait(self, timeout: float) -> None:
+        """With ``cond`` held: sleep until the state changes or, at the latest, the next tick
+        (callers loop on their own deadline). See :mod:`.waiting` for why not ``wait(t)``."""
+        if self.ticker.running:
+            self.cond.wait()
+        else:
+            self.cond.wait(timeout)
 
     def record_call(self, call: Call) -> None:
         """Append a call and wake up waiters (*locks*).

@@ -10,6 +10,7 @@ import urllib.request
 from typing import Any
 
 from .state import FakeState
+from .waiting import pause
 
 __all__ = ["WebhookDeliverer"]
 
@@ -55,7 +56,7 @@ class WebhookDeliverer:
                 if pending:
                     secret = state.webhook.get("secret_token")
                     return url, (str(secret) if secret else None), pending[0]
-                state.cond.wait(0.5)
+                state.wait(0.5)
         return None
 
     def _run(self) -> None:
@@ -75,7 +76,7 @@ class WebhookDeliverer:
                     self._state.webhook["last_error_date"] = int(time.time())
                     self._state.webhook["last_error_message"] = error
                 self._state.cond.notify_all()
-            if error is not None and self._stop.wait(0.5):
+            if error is not None and pause(0.5, self._stop):
                 return
 
     @staticmethod
