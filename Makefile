@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench tools
 	$(BIN)/ruff format --check bot tests bench tools
 	$(BIN)/mypy bot
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q

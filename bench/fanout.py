@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.delivery.outbox import enqueue  # noqa: E402
-from bot.flows.messages import Term  # noqa: E402
-from bot.flows.serial import arg_to_json  # noqa: E402
+from bot.core.messages import Term  # noqa: E402
+from bot.core.serial import arg_to_json  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
+from bot.storage.outbox import enqueue  # noqa: E402
 from tests.fakeapi import FakeBotApi  # noqa: E402
 
 FIRST_CHAT = 5_000_000

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.faq.evaluate import read_set  # noqa: E402
+from bot.core.faq.evaluate import read_set  # noqa: E402
 from tests.test_faq_eval import EVAL, shipped_index  # noqa: E402
 
 

@@ -26,16 +26,16 @@ sys.path.insert(0, str(ROOT))
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-import bot.tg  # noqa: E402, F401  (PTB settings)
+import bot.channels.telegram  # noqa: E402, F401  (PTB settings)
+from bot.core.messages import Term  # noqa: E402
+from bot.core.serial import arg_to_json  # noqa: E402
 from bot.delivery.compose import Composer  # noqa: E402
 from bot.delivery.dispatcher import Dispatcher  # noqa: E402
-from bot.delivery.outbox import enqueue, pending_count  # noqa: E402
-from bot.flows.messages import Term  # noqa: E402
-from bot.flows.serial import arg_to_json  # noqa: E402
 from bot.i18n.catalogs import Catalogs  # noqa: E402
 from bot.i18n.render import Renderer  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
+from bot.storage.outbox import enqueue, pending_count  # noqa: E402
 from tests.fakeapi import FakeBotApi  # noqa: E402
 
 
@@ -67,7 +67,7 @@ async def run(messages: int, chats: int, fault_rate: float) -> int:
             request=HTTPXRequest(read_timeout=0.5, connection_pool_size=32),
         )
         async with bot:
-            from bot.tg.transport import TelegramTransport
+            from bot.channels.telegram.transport import TelegramTransport
 
             composer = Composer(db, Renderer(Catalogs()), lambda: None, TelegramTransport(bot))  # type: ignore[arg-type, return-value]
             dispatcher = Dispatcher(db, composer, lambda: datetime.now(UTC))

@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import date
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.runtime.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bot")
 NO_TOKEN_HINT = (
@@ -33,7 +33,7 @@ def _migrate(settings: Settings) -> None:
 
 
 async def _app(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.service import Wegweiser
+    from bot.app.conversation import Wegweiser
     from bot.storage.db import Database
 
     app = Wegweiser(settings, Database(settings.database_url))
@@ -42,7 +42,7 @@ async def _app(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 async def _chat(settings: Settings, user_id: int) -> None:
-    from bot.terminal import chat
+    from bot.channels.terminal.chat import chat
 
     app = await _app(settings)
     try:
@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, load content, then start Telegram (or the terminal without a token)."""
     settings = _settings()
     if settings.bot_token:
-        from bot.logs import configure
+        from bot.runtime.logs import configure
 
         configure(settings.log_format, settings.secrets)
     _migrate(settings)
@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_TOKEN_HINT)
         asyncio.run(_chat(settings, args.user))
         return 0
-    from bot.tg.serve import run
+    from bot.channels.telegram.serve import run
 
     run(settings)
     return 0
@@ -146,7 +146,7 @@ def cmd_slots(args: argparse.Namespace) -> int:
     """Change capacity and closures of counselling points."""
     from datetime import UTC, datetime
 
-    from bot.admin import AdminError, run
+    from bot.app.admin import AdminError, run
 
     settings = _settings()
     _migrate(settings)
@@ -170,7 +170,7 @@ def cmd_courses(args: argparse.Namespace) -> int:
     """Import a provider's course plan (CSV)."""
     from pathlib import Path
 
-    from bot.courses.csvfile import CourseFileError, read_courses
+    from bot.core.courses.csvfile import CourseFileError, read_courses
 
     settings = _settings()
     path = Path(args.file)
@@ -210,7 +210,7 @@ def cmd_faq(args: argparse.Namespace) -> int:
     """FAQ: status matrix, evaluation, export and import of translations."""
     from pathlib import Path
 
-    from bot.faq import store
+    from bot.storage import faq as store
 
     settings = _settings()
     _migrate(settings)
@@ -223,7 +223,7 @@ def cmd_faq(args: argparse.Namespace) -> int:
                     matrix = await store.status(session, app.catalogs.languages)
                 print(format_status(matrix, app.catalogs.languages))
             elif args.action == "eval":
-                from bot.faq.evaluate import evaluate, read_set
+                from bot.core.faq.evaluate import evaluate, read_set
 
                 assert app.faq is not None
                 report = evaluate(app.faq.index, read_set([Path(p) for p in args.files]))
@@ -231,14 +231,14 @@ def cmd_faq(args: argparse.Namespace) -> int:
                 if args.verbose:
                     print("\n".join(report.mistakes))
             elif args.action == "export":
-                from bot.faq.transfer import export
+                from bot.app.faq_transfer import export
 
                 for path in await export(
                     app.db, Path(args.files[0]), args.format, app.catalogs.languages
                 ):
                     print(f"wrote {path}")
             elif args.action == "import":
-                from bot.faq.transfer import TransferError, import_file
+                from bot.app.faq_transfer import TransferError, import_file
 
                 try:
                     for path in args.files:

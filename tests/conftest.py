@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings, load_settings
+from bot.app.conversation import Wegweiser
 from bot.content.model import Content
 from bot.content.parse import parse_content, read_city
-from bot.courses.csvfile import read_courses
-from bot.courses.matching import CourseView
-from bot.domain.schedule import FreeSlot, free_slots, generate_slots
+from bot.core.courses.csvfile import read_courses
+from bot.core.courses.matching import CourseView
+from bot.core.rules.schedule import FreeSlot, free_slots, generate_slots
 from bot.flows.base import Ctx
 from bot.i18n.catalogs import LANGUAGES, Catalogs
-from bot.service import Wegweiser
+from bot.runtime.config import Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from tests.fakeapi import FakeBotApi
@@ -67,7 +67,7 @@ def ctx(content: Content) -> Ctx:
 
 def sample_courses() -> tuple[CourseView, ...]:
     """The sample course file as the course steps see it (ids from 1)."""
-    path = Path(__file__).resolve().parents[1] / "bot/content/stuttgart/courses.sample.csv"
+    path = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
     courses = read_courses(path.read_text(encoding="utf-8"))
     return tuple(
         CourseView(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.events import ChoiceIn, CommandIn, Event
+from bot.core.state import State
 from bot.flows.base import Ctx, Outcome
 from bot.flows.engine import handle
-from bot.flows.events import ChoiceIn, CommandIn, Event
-from bot.flows.state import State
 
 
 def walk(ctx: Ctx, *keys: str, state: State | None = None) -> Outcome:

@@ -11,8 +11,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from bot.flows.events import ChoiceIn, CommandIn
-from bot.service import Answer, Wegweiser
+from bot.app.conversation import Answer, Wegweiser
+from bot.core.events import ChoiceIn, CommandIn
 from bot.storage.db import Database
 from bot.storage.models import BookingRow, CaseRow, OutboxRow, SlotRow
 from tests.conftest import FIXED_NOW, settings_for

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
+from bot.app.conversation import Wegweiser
+from bot.channels.telegram.app import DISPATCHER_KEY, build_application, start_polling, stop_polling
+from bot.core.messages import Msg, When
+from bot.core.text import split_for_relay
 from bot.delivery.compose import REMINDER, REMINDER_TODAY, REMINDER_TOMORROW
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.pieces import split_for_relay
-from bot.flows.messages import Msg, When
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
-from bot.service import Wegweiser
 from bot.storage.db import Database
 from bot.storage.models import AuditRow, BookingRow, CaseMessageRow
-from bot.tg.app import DISPATCHER_KEY, build_application, start_polling, stop_polling
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.tgclient import User, texts

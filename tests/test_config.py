@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import DEFAULT_API_URL, ConfigError, load_settings
+from bot.runtime.config import DEFAULT_API_URL, ConfigError, load_settings
 
 
 def test_defaults() -> None:

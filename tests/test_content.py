@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from bot.app.content import jsonable
 from bot.content.check import report
 from bot.content.model import Content
 from bot.content.parse import ContentError, parse_content, read_city
-from bot.content.store import jsonable
 
 
 @pytest.fixture()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.events import ChoiceIn, CommandIn, LocationIn
+from bot.core.messages import Lines, Msg
 from bot.flows.base import Ctx, Follow, FollowNews
 from bot.flows.engine import handle
-from bot.flows.events import ChoiceIn, CommandIn, LocationIn
-from bot.flows.messages import Lines, Msg
 from tests.journey import walk
 
 TO_COURSES = ["de", "agree", "new_arrival", "no"]

@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.courses.catalogue import Catalogue, ReminderPlan
-from bot.courses.csvfile import CourseFileError, read_courses
-from bot.courses.matching import CourseView, Filters, eligible_types, find
-from bot.courses.timing import QuietHours, not_at_night
+from bot.app.courses import Catalogue, ReminderPlan
+from bot.core.courses.csvfile import CourseFileError, read_courses
+from bot.core.courses.matching import CourseView, Filters, eligible_types, find
+from bot.core.rules.timing import QuietHours, not_at_night
 from bot.storage.db import Database
 from bot.storage.models import CourseRow, OutboxRow
 from tests.conftest import sample_courses
 
-SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/stuttgart/courses.sample.csv"
+SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 HEADER = (

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.courses.csvfile import read_courses
+from bot.channels.telegram.app import DISPATCHER_KEY
+from bot.core.courses.csvfile import read_courses
 from bot.delivery.dispatcher import Dispatcher
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
-from bot.tg.app import DISPATCHER_KEY
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
 from tests.tgclient import User
 
 pytestmark = pytest.mark.e2e
-SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/stuttgart/courses.sample.csv"
+SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
 
 
 def texts(fake: FakeBotApi, chat: int) -> list[str]:

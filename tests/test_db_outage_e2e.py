@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.app import DISPATCHER_KEY
+from bot.channels.texts import SORRY
+from bot.core.messages import Msg
 from bot.delivery.dispatcher import Dispatcher
-from bot.flows.messages import Msg
-from bot.health import Health
+from bot.runtime.health import Health
 from bot.storage.migrate import upgrade
-from bot.texts import SORRY
-from bot.tg.app import DISPATCHER_KEY
 from tests.conftest import fresh_pg_database
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery.dispatcher import Blocked, Dispatcher, Limits, Permanent, Retry
-from bot.delivery.outbox import enqueue
 from bot.storage.db import Database
 from bot.storage.models import OutboxRow
+from bot.storage.outbox import enqueue
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -230,9 +230,9 @@ async def test_two_dispatchers_on_postgresql_never_take_the_same_row(pg_server: 
 
 
 async def test_a_blocked_user_is_marked_inactive_until_they_write_again(db: Database) -> None:
-    from bot.flows.state import State
+    from bot.core.state import State
     from bot.storage.models import User
-    from bot.storage.repo import save_conversation
+    from bot.storage.users import save_conversation
 
     async with db.transaction() as session:
         await save_conversation(session, 9, State(lang="de"), None, T0)

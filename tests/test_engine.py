@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.base import ERASE, Ctx
-from bot.flows.engine import BACK, RESTART, STEPS, current_options, handle, prompt
-from bot.flows.events import (
+from bot.core.events import (
     ChoiceIn,
     CommandIn,
     InvalidChoiceIn,
@@ -14,8 +12,10 @@ from bot.flows.events import (
     TextIn,
     UnsupportedIn,
 )
-from bot.flows.messages import Msg
-from bot.flows.state import State
+from bot.core.messages import Msg
+from bot.core.state import State
+from bot.flows.base import ERASE, Ctx
+from bot.flows.engine import BACK, RESTART, STEPS, current_options, handle, prompt
 from tests.journey import walk
 
 STALE = "This button is no longer valid. Here is the current step."

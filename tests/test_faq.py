@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.faq import store
-from bot.faq.index import FaqIndex
-from bot.faq.normalize import consonants, normalize, skeleton
-from bot.faq.store import FaqSnapshot
-from bot.faq.transfer import TransferError, export, import_file
+from bot.app.faq_transfer import TransferError, export, import_file
+from bot.core.events import ChoiceIn, TextIn
+from bot.core.faq.index import FaqIndex
+from bot.core.faq.normalize import consonants, normalize, skeleton
+from bot.core.faq.snapshot import FaqSnapshot
+from bot.core.messages import Lines, Msg, Prose
 from bot.flows.base import Ctx, Unanswered
 from bot.flows.engine import handle
-from bot.flows.events import ChoiceIn, TextIn
-from bot.flows.messages import Lines, Msg, Prose
+from bot.storage import faq as store
 from bot.storage.db import Database
 from tests.journey import walk
 

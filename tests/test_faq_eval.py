@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.faq.evaluate import evaluate, read_set
-from bot.faq.index import FaqIndex
-from bot.faq.store import read_files
+from bot.core.faq.evaluate import evaluate, read_set
+from bot.core.faq.index import FaqIndex
+from bot.storage.faq import read_files
 
 EVAL = Path(__file__).parent / "faq_eval"
 

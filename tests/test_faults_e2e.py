@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.telegram.app import DISPATCHER_KEY
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.outbox import PENDING
 from bot.i18n.bidi import strip_controls
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRow
-from bot.tg.app import DISPATCHER_KEY
+from bot.storage.outbox import PENDING
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import COUNSELLOR, GROUP, Bot, running
 from tests.tgclient import User

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.messages import Msg
-from bot.texts import SLOW_DOWN
-from bot.tg.app import FLOOD_KEY
-from bot.tg.flood import FloodGuard
+from bot.channels.telegram.app import FLOOD_KEY
+from bot.channels.telegram.flood import FloodGuard
+from bot.channels.texts import SLOW_DOWN
+from bot.core.messages import Msg
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
 from tests.tgclient import User

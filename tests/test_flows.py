@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.content.model import Content
-from bot.domain.routing import counselling, decide
+from bot.core.messages import Lines, Msg, Named
+from bot.core.rules.routing import counselling, decide
 from bot.flows.base import Ctx
-from bot.flows.messages import Lines, Msg, Named
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import LANGUAGES, Catalogs
 from bot.i18n.render import Renderer

@@ -18,9 +18,9 @@ Checked, for every update:
 * nothing unhandled: no log record at ERROR and none with a traceback (``on_error``, a step
   that failed and apologised, an outbox message that failed for good, polling errors), and no
   Bot API violation in the fake;
-* the answer rule, as ``bot/tg/app.py`` decides it. An update is *answerable* when it is a
-  ``message`` (edits are deliberately ignored) or a ``callback_query``, in a private chat or a
-  group, from a human (``from`` present, ``is_bot`` false):
+* the answer rule, as ``bot/channels/telegram/app.py`` decides it. An update is *answerable*
+  when it is a ``message`` (edits are deliberately ignored) or a ``callback_query``, in a
+  private chat or a group, from a human (``from`` present, ``is_bot`` false):
 
   - a private ``message`` gets at least one ``sendMessage`` or ``sendDocument`` to its chat
     while it is processed (admin commands included: they answer with the result);
@@ -54,21 +54,21 @@ from sqlalchemy import select
 from telegram import Chat, Message, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.delivery.dispatcher import Dispatcher, Limits
-from bot.flows.events import ChoiceIn, InvalidChoiceIn, TextIn
-from bot.ids import parse_id
-from bot.service import Wegweiser
-from bot.storage.db import Database
-from bot.storage.migrate import upgrade
-from bot.storage.models import AuditRow, BookingRow, CaseRow, Conversation, OutboxRow
-from bot.tg.app import (
+from bot.app.conversation import Wegweiser
+from bot.channels.telegram.app import (
     ADMIN_COMMANDS,
     DISPATCHER_KEY,
     build_application,
     start_polling,
     stop_polling,
 )
-from bot.tg.convert import parse_callback_data, to_event
+from bot.channels.telegram.convert import parse_callback_data, to_event
+from bot.core.events import ChoiceIn, InvalidChoiceIn, TextIn
+from bot.core.ids import parse_id
+from bot.delivery.dispatcher import Dispatcher, Limits
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import AuditRow, BookingRow, CaseRow, Conversation, OutboxRow
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.fakeapi.updates import command_entities, media_for_kind

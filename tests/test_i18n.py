@@ -13,7 +13,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.flows.messages import Lines, Money, Msg, Named, Term, counted
+from bot.core.messages import Lines, Money, Msg, Named, Term, counted
 from bot.i18n.bidi import FSI, LRI, PDI, RLM, isolate_latin, strip_controls
 from bot.i18n.catalogs import LANGUAGES, SOURCE_LANGUAGE, Catalogs, po_path, suggest_language
 from bot.i18n.extract import build_template

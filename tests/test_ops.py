@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.config import ConfigError, load_settings
-from bot.logs import JsonFormatter, Redactor
-from bot.tg import retry
-from bot.tg.flood import FloodGuard, Verdict
+from bot.channels.telegram import retry
+from bot.channels.telegram.flood import FloodGuard, Verdict
+from bot.runtime.config import ConfigError, load_settings
+from bot.runtime.logs import JsonFormatter, Redactor
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "webhook-secret-0123456789abcdef"

@@ -7,7 +7,7 @@ from html import escape
 
 import pytest
 
-from bot.delivery.pieces import PIECE_LIMIT, split_for_relay
+from bot.core.text import PIECE_LIMIT, split_for_relay
 
 
 @pytest.mark.parametrize(

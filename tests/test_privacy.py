@@ -15,19 +15,23 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, Text, cast, func, select
 
+from bot.app.conversation import Answer, Wegweiser
+from bot.app.privacy import FILE_NAME, NOTHING
+from bot.channels.telegram.app import APP_KEY, build_application, start_polling, stop_polling
+from bot.channels.telegram.jobs import purge_job
+from bot.channels.terminal.chat import chat
+from bot.channels.texts import TERMINAL_FILE_SAVED
 from bot.cli import main
-from bot.config import ConfigError, load_settings
-from bot.courses.csvfile import read_courses
+from bot.core.courses.csvfile import read_courses
+from bot.core.events import ChoiceIn, CommandIn, TextIn
+from bot.core.messages import Msg
+from bot.core.state import State
 from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.flows.base import EXPORT, Ctx
 from bot.flows.engine import handle
-from bot.flows.events import ChoiceIn, CommandIn, TextIn
-from bot.flows.messages import Msg
-from bot.flows.state import State
 from bot.i18n.bidi import strip_controls
-from bot.mydata import FILE_NAME, NOTHING
-from bot.service import Answer, Wegweiser
+from bot.runtime.config import ConfigError, load_settings
 from bot.storage.cases import open_case_of
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -40,10 +44,6 @@ from bot.storage.models import (
     User,
 )
 from bot.storage.personal import collect
-from bot.terminal import chat
-from bot.texts import TERMINAL_FILE_SAVED
-from bot.tg.app import APP_KEY, build_application, start_polling, stop_polling
-from bot.tg.jobs import purge_job
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.tgclient import User as TgUser
@@ -54,7 +54,7 @@ COUNSELLOR = 4242
 # Long, distinctive ids: a substring match anywhere in the database means a real leak. In a
 # private chat the chat id is the user id, so this finds chat ids too.
 A, B = 7301234567, 7309876543
-SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/stuttgart/courses.sample.csv"
+SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
 GIBBERISH = "qxz vwpl krrt bnnq"
 
 

@@ -20,20 +20,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.app.courses import Catalogue, ReminderPlan
 from bot.content.model import Content
-from bot.courses.catalogue import Catalogue, ReminderPlan
-from bot.courses.csvfile import read_courses
-from bot.courses.timing import QuietHours
+from bot.core.courses.csvfile import read_courses
+from bot.core.messages import Term
+from bot.core.rules.timing import QuietHours
+from bot.core.serial import arg_to_json
 from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
-from bot.delivery.outbox import SendWindow, enqueue
-from bot.flows.messages import Term
-from bot.flows.serial import arg_to_json
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.render import Renderer
 from bot.storage.db import Database
 from bot.storage.models import CourseRow, OutboxRow
+from bot.storage.outbox import SendWindow, enqueue
 from tests.test_courses import NOW, sample_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -245,7 +245,7 @@ async def test_a_message_about_something_before_the_morning_goes_at_night(
 async def test_an_appointment_reminder_due_at_night_comes_in_the_morning(
     db: Database, content: Content
 ) -> None:
-    from bot.appointments import Appointments
+    from bot.app.appointments import Appointments
     from bot.flows.base import Book
 
     # A Monday 09:00 visit: its 2 h reminder would be due at 07:00, in the quiet hours.
@@ -307,7 +307,7 @@ async def test_a_reminder_whose_event_has_passed_is_dropped_not_sent(
 async def test_a_moved_visit_gets_new_reminders_and_the_old_ones_are_dropped(
     db: Database, content: Content
 ) -> None:
-    from bot.appointments import Appointments
+    from bot.app.appointments import Appointments
     from bot.flows.base import Book
 
     appointments = Appointments("Europe/Berlin")

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.casework import ACTIONS, USER_TOLD
-from bot.flows.messages import N_, Msg, When
+from bot.app.casework import ACTIONS, USER_TOLD
+from bot.app.conversation import Wegweiser
+from bot.channels.telegram.app import ADMIN_COMMANDS, DISPATCHER_KEY
+from bot.channels.telegram.counsellors import DONE, REFUSED
+from bot.core.messages import N_, Msg, When
 from bot.i18n.bidi import strip_controls
-from bot.service import Wegweiser
 from bot.storage.models import AuditRow, Base, BookingRow, CaseRow, OutboxRow
-from bot.tg.app import ADMIN_COMMANDS, DISPATCHER_KEY
-from bot.tg.counsellors import DONE, REFUSED
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import Bot, book, running
 from tests.tgclient import User
@@ -38,7 +38,7 @@ NEWCOMER = 8800
 # else may.
 OWN_STATE = frozenset({"users", "conversations"})
 SAMPLE_COURSE = (
-    (Path(__file__).resolve().parents[1] / "bot/content/stuttgart/courses.sample.csv")
+    (Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv")
     .read_text(encoding="utf-8")
     .splitlines()[1]
 )

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content.model import Booking, Closure, Provenance, Window
-from bot.domain.schedule import free_slots, generate_slots, is_public_holiday, nearest
+from bot.core.rules.schedule import free_slots, generate_slots, is_public_holiday, nearest
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PROV = Provenance("test", date(2026, 1, 1), True)

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.config import Settings
+from bot.channels.telegram.serve import serve, webhook_path
 from bot.delivery.dispatcher import Dispatcher
-from bot.health import Health, HealthServer
+from bot.runtime.config import Settings
+from bot.runtime.health import Health, HealthServer
 from bot.storage.db import Database
-from bot.tg.serve import serve, webhook_path
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.tgclient import User

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.flows.events import ChoiceIn, CommandIn, TextIn
-from bot.service import Wegweiser
+from bot.app.conversation import Wegweiser
+from bot.core.events import ChoiceIn, CommandIn, TextIn
 from bot.storage.db import Database
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.models import ContentDocument, Conversation, User

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app.conversation import Wegweiser
+from bot.channels.telegram.app import build_application, start_polling, stop_polling
+from bot.channels.texts import COMMANDS
 from bot.flows.questions import DONT_KNOW
 from bot.i18n.bidi import RLM, strip_controls
 from bot.i18n.catalogs import LANGUAGES, Catalogs
-from bot.service import Wegweiser
 from bot.storage.db import Database
-from bot.texts import COMMANDS
-from bot.tg.app import build_application, start_polling, stop_polling
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.tgclient import User, texts

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.flows.events import ChoiceIn, CommandIn, TextIn
-from bot.service import Wegweiser
-from bot.terminal import chat, parse_line
+from bot.app.conversation import Wegweiser
+from bot.channels.terminal.chat import chat, parse_line
+from bot.core.events import ChoiceIn, CommandIn, TextIn
 
 
 def test_parse_line() -> None:

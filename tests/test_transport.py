@@ -9,8 +9,8 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.dispatcher import Blocked, Permanent, Retry
-from bot.tg.transport import TelegramTransport
 from tests.fakeapi import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -76,14 +76,14 @@ async def test_the_dispatcher_stays_within_limits_the_fake_enforces(
 ) -> None:
     from datetime import UTC, datetime
 
+    from bot.core.messages import Term
+    from bot.core.serial import arg_to_json
     from bot.delivery.compose import Composer
     from bot.delivery.dispatcher import Dispatcher, Limits
-    from bot.delivery.outbox import enqueue
-    from bot.flows.messages import Term
-    from bot.flows.serial import arg_to_json
     from bot.i18n.catalogs import Catalogs
     from bot.i18n.render import Renderer
     from bot.storage.db import Database
+    from bot.storage.outbox import enqueue
 
     fake.limits.enable(global_per_second=30, per_chat_per_second=1.0, chat_burst=1)
     db = Database(db_url)

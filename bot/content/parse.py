@@ -27,7 +27,7 @@ from bot.content.model import (
     Window,
 )
 
-CONTENT_ROOT = Path(__file__).parent
+CONTENT_ROOT = Path(__file__).parent / "packs"
 DETAIL_KEYS = ("address", "phone", "website")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

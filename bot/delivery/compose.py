@@ -9,16 +9,16 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.content.model import Content
-from bot.courses.catalogue import to_view
-from bot.courses.timing import course_start
+from bot.core.courses.cards import card
+from bot.core.labels import AGE, LANGUAGE_NAMES, YES_NO
+from bot.core.messages import N_, Arg, Clock, Day, Lines, Msg, Named, Term, When, counted
+from bot.core.rules.timing import course_start
+from bot.core.serial import arg_from_json
 from bot.delivery.dispatcher import Skip
-from bot.flows.courses import card
-from bot.flows.language import LANGUAGE_NAMES
-from bot.flows.messages import N_, Arg, Clock, Day, Lines, Msg, Named, Term, When, counted
-from bot.flows.serial import arg_from_json
 from bot.i18n.render import Renderer
 from bot.storage import bookings as booking_repo
 from bot.storage.cases import remember_message
+from bot.storage.courses import to_view
 from bot.storage.db import Database
 from bot.storage.models import (
     CaseRow,
@@ -27,7 +27,7 @@ from bot.storage.models import (
     MatchSubscriptionRow,
     OutboxRow,
 )
-from bot.storage.repo import as_utc
+from bot.storage.users import as_utc
 
 COUNSELLOR_LANGUAGE = "de"
 Buttons = list[list[tuple[str, str]]]
@@ -51,8 +51,6 @@ CASE_BUTTONS = (
     ("noshow", N_("No-show")),
     ("close", N_("Close")),
 )
-AGE = {"under_27": N_("Under 27"), "27_plus": N_("27 or older")}
-YES_NO = {"yes": N_("Yes"), "no": N_("No")}
 
 
 REMINDER = N_(

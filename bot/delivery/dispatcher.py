@@ -4,7 +4,7 @@ A row is claimed (``sending``) in one short transaction, sent, and marked ``sent
 Telegram accepted it. A 429 puts it back with Telegram's ``retry_after``; 5xx, timeouts and
 network errors back off exponentially; a user who blocked the bot (403) has all their pending
 messages dropped. After a crash, rows still ``sending`` were never marked as sent and go out
-again (:func:`~bot.delivery.outbox.recover`): the only window for a duplicate is between
+again (:func:`~bot.storage.outbox.recover`): the only window for a duplicate is between
 Telegram accepting a message and the mark, so a crash repeats at most the messages in flight.
 
 :meth:`Dispatcher.serve` runs continuously: it claims only rows whose chats may receive now,
@@ -27,7 +27,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.delivery.outbox import (
+from bot.storage.db import Database
+from bot.storage.models import OutboxRow, User
+from bot.storage.outbox import (
     DROPPED,
     FAILED,
     PENDING,
@@ -37,8 +39,6 @@ from bot.delivery.outbox import (
     mark_sent,
     recover,
 )
-from bot.storage.db import Database
-from bot.storage.models import OutboxRow, User
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from bot.content.model import Content
-from bot.courses.matching import CourseView
-from bot.domain.schedule import FreeSlot
-from bot.faq.store import FaqSnapshot
-from bot.flows.messages import Reply
-from bot.flows.state import State
+from bot.core.courses.matching import CourseView
+from bot.core.faq.snapshot import FaqSnapshot
+from bot.core.messages import Reply
+from bot.core.rules.schedule import BookingView, FreeSlot
+from bot.core.state import State
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,6 @@ class Export:
 Effect = Erase | Book | Cancel | OpenCase | Relay | Follow | FollowNews | Unanswered | Export
 ERASE = Erase()
 EXPORT = Export()
-
-
-@dataclass(frozen=True)
-class BookingView:
-    """One of the user's active appointments."""
-
-    id: int
-    point: str
-    start: datetime
-    end: datetime
-    confirmed: bool = False
 
 
 @dataclass(frozen=True)

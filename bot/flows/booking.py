@@ -13,11 +13,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.content.model import Content, CounsellingPoint
-from bot.domain.routing import AGE_BANDS, counselling, decide
-from bot.domain.schedule import FreeSlot
-from bot.flows.base import Book, BookingView, Cancel, Ctx, Outcome
-from bot.flows.events import BookingDone, BookingFailed
-from bot.flows.messages import (
+from bot.core.events import BookingDone, BookingFailed
+from bot.core.messages import (
     N_,
     Arg,
     Calendar,
@@ -32,7 +29,10 @@ from bot.flows.messages import (
     Term,
     When,
 )
-from bot.flows.state import State
+from bot.core.rules.routing import AGE_BANDS, counselling, decide
+from bot.core.rules.schedule import BookingView, FreeSlot
+from bot.core.state import State
+from bot.flows.base import Book, Cancel, Ctx, Outcome
 
 NO_FREE_TIMES = N_(
     "There are no free times there in the next 14 days. Please choose another place or try "

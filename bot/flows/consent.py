@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.messages import N_, Msg, Option, Reply, counted
+from bot.core.state import START_STEP, State
 from bot.flows.base import ERASE, Ctx, Outcome
-from bot.flows.messages import N_, Msg, Option, Reply, counted
-from bot.flows.state import START_STEP, State
 
 PRIVACY_TEXT = N_(
     "What I store: your Telegram ID, your language, your answers (your situation, whether you "

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from bot.courses.matching import (
+from bot.core.courses.cards import card
+from bot.core.courses.matching import (
     RADIUS_KM,
     TIMES_OF_DAY,
     CourseView,
     Filters,
-    distance_km,
     eligible_types,
     find,
 )
-from bot.courses.model import COURSE_TYPES
-from bot.flows.base import Ctx, Follow, FollowNews, Outcome
-from bot.flows.messages import (
+from bot.core.messages import (
     N_,
     Arg,
-    Day,
-    DayNames,
     Lines,
     Msg,
     Option,
@@ -27,7 +21,8 @@ from bot.flows.messages import (
     Term,
     counted,
 )
-from bot.flows.state import State
+from bot.core.state import State
+from bot.flows.base import Ctx, Follow, FollowNews, Outcome
 
 PAGE = 5
 FOLLOWING = N_(
@@ -68,47 +63,6 @@ def filters_of(state: State) -> Filters:
 
 def _found(state: State, ctx: Ctx) -> list[CourseView]:
     return find(ctx.courses, filters_of(state), eligible_types(state.answers.get("age")), ctx.today)
-
-
-def card(number: int, course: CourseView, near: tuple[float, float] | None = None) -> Lines:
-    """A course in a few short lines."""
-    lines: list[Arg] = [
-        Msg(
-            N_("{number}. {type}, {level}"),
-            {
-                "number": number,
-                "type": Msg(COURSE_TYPES.get(course.type, course.type)),
-                "level": Term(course.level),
-            },
-        ),
-        Msg(N_("Provider: {provider}"), {"provider": Term(course.provider)}),
-        Msg(
-            N_("From {first} to {last}"),
-            {"first": Day(course.starts_on), "last": Day(course.ends_on)},
-        ),
-        Msg(
-            N_("{days}, {start}–{end}"),
-            {
-                "days": DayNames(course.weekdays),
-                "start": Term(course.time_from),
-                "end": Term(course.time_to),
-            },
-        ),
-        Msg(
-            N_("Place: {district}, {address}"),
-            {"district": Term(course.district), "address": Term(course.address)},
-        ),
-        Msg(
-            N_("Childcare: {answer}"), {"answer": Msg(N_("Yes") if course.childcare else N_("No"))}
-        ),
-    ]
-    if course.free_places is not None:
-        lines.append(Msg(N_("Free places: {n}"), {"n": course.free_places}))
-    if near is not None and course.latitude is not None and course.longitude is not None:
-        km = Decimal(str(round(distance_km(near, (course.latitude, course.longitude)), 1)))
-        lines.append(Msg(N_("{km} km from you"), {"km": km}))
-    lines.append(Msg(N_("How to register: {text}"), {"text": Term(course.registration)}))
-    return Lines(tuple(lines))
 
 
 def _summary(state: State) -> Msg:

@@ -9,6 +9,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.events import (
+    BookingDone,
+    BookingFailed,
+    ChoiceIn,
+    CommandIn,
+    Event,
+    InvalidChoiceIn,
+    LocationIn,
+    TextIn,
+    UnsupportedIn,
+)
+from bot.core.messages import N_, Msg, Option, Reply
+from bot.core.state import START_STEP, State
 from bot.flows.base import (
     EXPORT,
     Book,
@@ -41,22 +54,9 @@ from bot.flows.courses import (
     RemindersStep,
     with_location,
 )
-from bot.flows.events import (
-    BookingDone,
-    BookingFailed,
-    ChoiceIn,
-    CommandIn,
-    Event,
-    InvalidChoiceIn,
-    LocationIn,
-    TextIn,
-    UnsupportedIn,
-)
 from bot.flows.guidance import MenuStep, ResultStep
 from bot.flows.language import LanguageStep
-from bot.flows.messages import N_, Msg, Option, Reply
 from bot.flows.questions import chosen, is_faq_key, question
-from bot.flows.state import START_STEP, State
 from bot.flows.triage import AgeStep, BenefitsStep, SpecialStep, StatusStep, UnsureStep
 
 STEPS: dict[str, Step] = {

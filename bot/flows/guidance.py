@@ -6,9 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.content.model import Authority, Content, CounsellingPoint, Note, Route
-from bot.domain.routing import counselling, decide, online_counselling
-from bot.flows.base import Ctx, OpenCase, Outcome
-from bot.flows.messages import (
+from bot.core.messages import (
     N_,
     Arg,
     Lines,
@@ -21,7 +19,9 @@ from bot.flows.messages import (
     Weekdays,
     counted,
 )
-from bot.flows.state import State
+from bot.core.rules.routing import counselling, decide, online_counselling
+from bot.core.state import State
+from bot.flows.base import Ctx, OpenCase, Outcome
 
 MENU_OPTIONS = (
     Option("book", Msg(N_("Book a counselling visit"))),

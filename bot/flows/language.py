@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.labels import LANGUAGE_NAMES
+from bot.core.messages import N_, Msg, Option, Reply
+from bot.core.state import State
 from bot.flows.base import Ctx, Outcome
-from bot.flows.messages import N_, Msg, Option, Reply
-from bot.flows.state import State
-
-# Each language by its own name, so everyone finds theirs whatever language the bot speaks now.
-LANGUAGE_NAMES: dict[str, str] = {
-    "de": "Deutsch",
-    "en": "English",
-    "tr": "Türkçe",
-    "ar": "العربية",
-    "uk": "Українська",
-    "ru": "Русский",
-    "fa": "فارسی",
-    "ro": "Română",
-}
 
 
 class LanguageStep:

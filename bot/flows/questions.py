@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.faq.store import SOURCE_LANGUAGE
+from bot.core.faq.snapshot import SOURCE_LANGUAGE
+from bot.core.messages import N_, Arg, Lines, Msg, Option, Prose, Reply
+from bot.core.state import State
 from bot.flows.base import Ctx, OpenCase, Outcome, Unanswered
 from bot.flows.guidance import CASE_OPENED
-from bot.flows.messages import N_, Arg, Lines, Msg, Option, Prose, Reply
-from bot.flows.state import State
 
 FAQ_PREFIX = "faq:"
 NOT_SURE = N_("I am not sure I understood. Did you mean one of these?")

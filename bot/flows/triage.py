@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.messages import N_, Msg, Option, Reply
+from bot.core.state import State
 from bot.flows.base import Ctx, Outcome
-from bot.flows.messages import N_, Msg, Option, Reply
-from bot.flows.state import State
 
 YES_NO = (Option("yes", Msg(N_("Yes"))), Option("no", Msg(N_("No"))))
 AGE_OPTIONS = (

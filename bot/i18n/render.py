@@ -12,7 +12,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 
-from bot.flows.messages import (
+from bot.core.messages import (
     N_,
     Arg,
     Calendar,

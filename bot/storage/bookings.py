@@ -9,9 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows.base import BookingView
+from bot.core.rules.schedule import BookingView
 from bot.storage.models import BookingRow, ClosureRow, PointSettingRow, SlotRow
-from bot.storage.repo import as_utc, upsert
+from bot.storage.users import as_utc, upsert
 
 ACTIVE = "active"
 

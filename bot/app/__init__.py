@@ -1,0 +1,2 @@
+"""Use cases behind a unit of work: conversation, appointments, casework, courses, FAQ,
+privacy and admin."""

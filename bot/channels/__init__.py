@@ -1,0 +1,1 @@
+"""Channels: they convert their updates to events and render replies; nothing else."""

@@ -1,0 +1,111 @@
+"""Running the bot as a service: polling or webhook, the health endpoint, graceful stop.
+
+On SIGTERM or SIGINT the bot stops taking updates, finishes the ones in hand, gives the
+outbox one last run, closes the database and exits, all within ``STOP_BUDGET`` seconds.
+What does not finish in time is safe anyway: conversation state is saved per update and
+later messages wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app.conversation import Wegweiser
+from bot.channels.telegram.app import DISPATCHER_KEY, build_application, stop_dispatcher
+from bot.delivery.dispatcher import Dispatcher
+from bot.runtime.config import Settings
+from bot.runtime.health import Health, HealthServer
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+STOP_BUDGET = 9.0
+FLUSH_BUDGET = 3.0
+
+
+def webhook_path(url: str) -> str:
+    """The path Telegram posts to, from ``WEBHOOK_URL`` ("" for the root)."""
+    return urlparse(url).path.strip("/")
+
+
+async def start(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Initialise and start ``application``, then take updates by webhook or polling."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    updater = application.updater
+    assert updater is not None
+    if settings.webhook_url:
+        # PTB's webhook server answers 403 to a request without the right secret-token header.
+        await updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=webhook_path(settings.webhook_url),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("taking updates by webhook", extra={"event": "start"})
+    else:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("taking updates by long polling", extra={"event": "start"})
+
+
+async def stop(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop taking updates, finish those in hand, flush the outbox once, close everything."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()  # waits for queued updates and running jobs
+    await stop_dispatcher(application)
+    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    try:
+        async with asyncio.timeout(FLUSH_BUDGET):
+            await dispatcher.run_once()
+    except Exception as exc:  # the rows stay in the outbox for the next start
+        log.warning("last outbox run did not finish: %s", type(exc).__name__)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> None:
+    """Run until ``stopping`` is set or a stop signal arrives."""
+    stopping = stopping or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    core = Wegweiser(settings, Database(settings.database_url))
+    application = build_application(settings, core)
+    health_server = None
+    if settings.health_port:
+        dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+        health = Health(core.db, dispatcher, core.clock)
+        health_server = HealthServer(health, settings.webhook_listen, settings.health_port)
+        await health_server.start()
+    try:
+        await start(application, settings)
+        await stopping.wait()
+        log.info("stopping", extra={"event": "stop"})
+        try:
+            async with asyncio.timeout(STOP_BUDGET):
+                await stop(application)
+        except TimeoutError:
+            log.warning("stop took longer than %.0f s; exiting anyway", STOP_BUDGET)
+    finally:
+        if health_server is not None:
+            await health_server.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    log.info("stopped", extra={"event": "stop"})
+
+
+def run(settings: Settings) -> None:
+    """Blocking entry point of ``python -m bot run``."""
+    asyncio.run(serve(settings))

@@ -1,0 +1,1 @@
+"""The terminal channel: the same flows as numbered choices."""

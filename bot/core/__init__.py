@@ -1,0 +1,1 @@
+"""The framework-free core: message vocabulary, events, state, rules, courses, FAQ matching."""

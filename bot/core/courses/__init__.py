@@ -1,0 +1,1 @@
+"""Courses: one model, matching, the provider CSV format, course cards."""

@@ -1,0 +1,1 @@
+"""FAQ matching: normalisation, the index, evaluation, the snapshot the bot answers from."""

@@ -1,0 +1,1 @@
+"""Rules on the content: routing, appointment schedules, timing."""

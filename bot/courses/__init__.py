@@ -1,1 +1,0 @@
-"""The course catalogue: providers' plans imported from CSV, matched to newcomers, followed."""

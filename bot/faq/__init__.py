@@ -1,1 +1,0 @@
-"""Answers to free-text questions: a multilingual FAQ, fuzzy matching, translation status."""
