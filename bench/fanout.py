@@ -43,7 +43,9 @@ async def queue(url: str, messages: int) -> None:
         for i in range(messages):
             await enqueue(
                 session,
-                chat_id=FIRST_CHAT + i,
+                channel="telegram",
+                address=str(FIRST_CHAT + i),
+                user_id=None,
                 kind="to_user",
                 payload={"msg": arg_to_json(Term(f"fan-out {i:06}")), "lang": "de"},
                 key=f"fanout:{i}",

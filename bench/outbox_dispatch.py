@@ -51,7 +51,9 @@ async def run(messages: int, chats: int, fault_rate: float) -> int:
             for i in range(messages):
                 await enqueue(
                     session,
-                    chat_id=10_000 + i % chats,
+                    channel="telegram",
+                    address=str(10_000 + i % chats),
+                    user_id=None,
                     kind="to_user",
                     payload={"msg": arg_to_json(Term(f"message {i:05}")), "lang": "de"},
                     key=f"bench:{i}",
@@ -68,8 +70,10 @@ async def run(messages: int, chats: int, fault_rate: float) -> int:
         )
         async with bot:
             from bot.channels.telegram.transport import TelegramTransport
+            from bot.delivery.ports import ChannelPort
 
-            composer = Composer(db, Renderer(Catalogs()), lambda: None, TelegramTransport(bot))  # type: ignore[arg-type, return-value]
+            port = ChannelPort("telegram", TelegramTransport(bot))
+            composer = Composer(db, Renderer(Catalogs()), lambda: None, {"telegram": port})  # type: ignore[arg-type, return-value]
             dispatcher = Dispatcher(db, composer, lambda: datetime.now(UTC))
             started = time.monotonic()
             while True:

@@ -142,19 +142,28 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_slots(args: argparse.Namespace) -> int:
-    """Change capacity and closures of counselling points."""
+def cmd_admin(args: argparse.Namespace) -> int:
+    """An admin command from the one command table (the same as in Telegram)."""
     from datetime import UTC, datetime
 
-    from bot.app.admin import AdminError, run
+    from bot.app.admin import AdminContext, AdminError, execute
 
     settings = _settings()
     _migrate(settings)
+    words = list(args.words)  # ``slots capacity POINT N`` is ``admin capacity POINT N``
 
     async def go() -> str:
         app = await _app(settings)
         try:
-            return await run(app.db, app.content, args.words, actor_id=0, now=datetime.now(UTC))
+            ctx = AdminContext(
+                db=app.db,
+                content=app.content,
+                catalogue=app.catalogue,
+                now=datetime.now(UTC),
+                languages=app.catalogs.languages,
+                actor_id=0,
+            )
+            return (await execute(ctx, words[0], " ".join(words[1:]))).text
         finally:
             await app.db.dispose()
 
@@ -292,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
         help="capacity POINT N | close POINT YYYY-MM-DD [reason] | reopen POINT YYYY-MM-DD",
     )
     slots.add_argument("words", nargs="+")
-    slots.set_defaults(func=cmd_slots)
+    slots.set_defaults(func=cmd_admin)
+    admin = sub.add_parser(
+        "admin", help="any admin command, as in Telegram: capacity, close, course_add, faq_set, ..."
+    )
+    admin.add_argument("words", nargs="+")
+    admin.set_defaults(func=cmd_admin)
     courses = sub.add_parser("courses", help="course catalogue")
     courses_sub = courses.add_subparsers(dest="action", required=True)
     importer = courses_sub.add_parser(

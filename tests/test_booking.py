@@ -16,6 +16,7 @@ from bot.core.events import ChoiceIn, CommandIn
 from bot.storage.db import Database
 from bot.storage.models import BookingRow, CaseRow, OutboxRow, SlotRow
 from tests.conftest import FIXED_NOW, settings_for
+from tests.support.people import tg
 
 GROUP = -1001000
 
@@ -30,8 +31,8 @@ async def core(db_url: str) -> AsyncIterator[Wegweiser]:
 
 
 async def press(app: Wegweiser, user: int, key: str) -> Answer:
-    current = await app.current(user)
-    return await app.handle(user, ChoiceIn(key, current.version))
+    current = await app.current(tg(user))
+    return await app.handle(tg(user), ChoiceIn(key, current.version))
 
 
 def option(answer: Answer, prefix: str, index: int = 0) -> str:
@@ -40,7 +41,7 @@ def option(answer: Answer, prefix: str, index: int = 0) -> str:
 
 
 async def to_times(app: Wegweiser, user: int, lang: str = "tr") -> Answer:
-    await app.handle(user, CommandIn("start"))
+    await app.handle(tg(user), CommandIn("start"))
     for key in (lang, "agree", "new_arrival", "no", "27_plus", "book", "mbe"):
         answer = await press(app, user, key)
     return await press(app, user, option(answer, "d"))
@@ -74,7 +75,7 @@ async def test_booking_confirms_with_calendar_reminders_and_a_case(core: Wegweis
         starts - timedelta(hours=2),
     ]
     case_rows = [r for r in rows if r.kind == "case"]
-    assert len(case_rows) == 1 and case_rows[0].chat_id == GROUP
+    assert len(case_rows) == 1 and case_rows[0].address == str(GROUP)
     assert case_rows[0].payload["profile"] == {
         "status": "new_arrival",
         "benefits": "no",
@@ -97,7 +98,7 @@ async def test_cancel_frees_the_seat_and_drops_reminders(core: Wegweiser) -> Non
         assert slot.taken == 0
         states = {r.kind: r.state for r in (await session.execute(select(OutboxRow))).scalars()}
     assert states["reminder"] == "dropped"
-    assert (await core.current(302)).step == "appointments"
+    assert (await core.current(tg(302))).step == "appointments"
 
 
 async def test_reschedule_moves_the_booking_in_one_step(core: Wegweiser) -> None:
@@ -138,9 +139,9 @@ async def test_fifty_people_race_for_the_last_seat(core: Wegweiser) -> None:
     for user in racers:
         times = await to_times(core, user)
         assert slot in [k for r in times.replies for k, _ in r.options]
-    versions = {user: (await core.current(user)).version for user in racers}
+    versions = {user: (await core.current(tg(user))).version for user in racers}
     results = await asyncio.gather(
-        *(core.handle(user, ChoiceIn(slot, versions[user])) for user in racers)
+        *(core.handle(tg(user), ChoiceIn(slot, versions[user])) for user in racers)
     )
     steps = [r.step for r in results]
     assert steps.count("booked") == 1
@@ -159,7 +160,7 @@ async def test_fifty_people_race_for_the_last_seat(core: Wegweiser) -> None:
 
 async def test_erasing_a_user_frees_seats_and_keeps_only_anonymous_counts(core: Wegweiser) -> None:
     await book_first(core, 305)
-    await core.handle(305, CommandIn("delete"))
+    await core.handle(tg(305), CommandIn("delete"))
     await press(core, 305, "erase")
     async with core.db.sessions() as session:
         booking = (await session.execute(select(BookingRow))).scalar_one()
@@ -170,6 +171,6 @@ async def test_erasing_a_user_frees_seats_and_keeps_only_anonymous_counts(core: 
         pending = await session.scalar(
             select(func.count())
             .select_from(OutboxRow)
-            .where(OutboxRow.chat_id == 305, OutboxRow.state == "pending")
+            .where(OutboxRow.address == "305", OutboxRow.state == "pending")
         )
         assert pending == 0

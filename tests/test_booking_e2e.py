@@ -15,7 +15,7 @@ from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.app.conversation import Wegweiser
-from bot.channels.telegram.app import DISPATCHER_KEY, build_application, start_polling, stop_polling
+from bot.channels.telegram.app import build_application, start_polling, stop_polling
 from bot.core.messages import Msg, When
 from bot.core.text import split_for_relay
 from bot.delivery.compose import REMINDER, REMINDER_TODAY, REMINDER_TOMORROW
@@ -246,7 +246,7 @@ async def test_reminders_arrive_once_at_24_and_2_hours(
             for m in fake.sent_messages(8300)
         )
 
-    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+    dispatcher: Dispatcher = bot.app.bot_data.dispatcher
     dispatcher.limits.now = lambda: bot.clock.now.timestamp()  # Telegram's limits on our clock
     bot.clock.now = start - timedelta(hours=24, minutes=1)
     await dispatcher.run_once()

@@ -17,6 +17,7 @@ from bot.core.rules.timing import QuietHours, not_at_night
 from bot.storage.db import Database
 from bot.storage.models import CourseRow, OutboxRow
 from tests.conftest import sample_courses
+from tests.support.people import person
 
 SAMPLE = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -128,6 +129,7 @@ async def test_a_bad_row_imports_nothing(db: Database) -> None:
 
 
 async def follow(db: Database, user: int, code: str) -> int:
+    await person(db, user)
     catalogue = Catalogue(ReminderPlan())
     async with db.transaction() as session:
         row = (await session.execute(select(CourseRow).where(CourseRow.code == code))).scalar_one()
@@ -140,7 +142,7 @@ async def follow(db: Database, user: int, code: str) -> int:
 async def test_changes_notify_followers_and_move_their_reminders(db: Database) -> None:
     await run_import(db, sample_text())
     course_id = await follow(db, 77, "IK-2026-12")
-    before = [r for r in await outbox(db) if r.chat_id == 77]
+    before = [r for r in await outbox(db) if r.user_id == 77]
     # 7 days and 1 day before the start on 1 Dec 2026 at 08:30 local.
     assert sorted(r.payload["days"] for r in before if r.kind == "course_start") == [1, 7]
     assert min(r.due_at.replace(tzinfo=UTC) for r in before) == datetime(
@@ -152,7 +154,7 @@ async def test_changes_notify_followers_and_move_their_reminders(db: Database) -
     # The start moves: the follower is told, the old reminders dropped, new ones planned.
     moved = sample_text().replace("2026-12-01;2027-06-30", "2026-12-08;2027-07-07")
     assert "1 changed" in await run_import(db, moved)
-    rows = [r for r in await outbox(db) if r.chat_id == 77]
+    rows = [r for r in await outbox(db) if r.user_id == 77]
     assert [r.payload["event"] for r in rows if r.kind == "course"] == ["changed"]
     live = sorted(
         r.due_at.replace(tzinfo=UTC)
@@ -181,7 +183,7 @@ async def test_cancelled_or_missing_courses_notify_followers(db: Database) -> No
     without = [line for line in cancelled if "EK-2027-01" not in line]
     report = await run_import(db, "\n".join(without) + "\n")
     assert "2 cancelled" in report
-    events = {(r.chat_id, r.payload["event"]) for r in await outbox(db) if r.kind == "course"}
+    events = {(r.user_id, r.payload["event"]) for r in await outbox(db) if r.kind == "course"}
     assert events == {(78, "cancelled"), (79, "cancelled")}
     assert {r.state for r in await outbox(db) if r.kind == "course_start"} == {"dropped"}
 
@@ -192,6 +194,7 @@ async def test_new_matching_courses_are_announced(db: Database) -> None:
     async with db.transaction() as session:
         wish = {**Filters(district="Bad Cannstatt", childcare=True).to_json(), "age": "27_plus"}
         await catalogue.follow_matches(session, user_id=80, filters=wish, language="ar", now=NOW)
+    await person(db, 80)
     new = sample_text() + (
         "Beispiel-Bildungswerk Cannstatt (SAMPLE);FK-2027-03;women;A2;2027-03-01;2027-09-30;Mo-Mi;"
         "09:00;12:00;Marktstraße 5, 70372 Stuttgart;Bad Cannstatt;48.805;9.214;Frauen;ja;6;"
@@ -201,7 +204,7 @@ async def test_new_matching_courses_are_announced(db: Database) -> None:
     )
     assert "1 messages queued" in await run_import(db, new)
     (row,) = [r for r in await outbox(db) if r.payload.get("event") == "new"]
-    assert row.chat_id == 80 and row.payload["lang"] == "ar"
+    assert row.user_id == 80 and row.payload["lang"] == "ar"
 
 
 async def test_courses_that_ended_are_archived_not_deleted(db: Database) -> None:

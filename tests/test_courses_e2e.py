@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.app import DISPATCHER_KEY
 from bot.core.courses.csvfile import read_courses
 from bot.delivery.dispatcher import Dispatcher
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import Catalogs
 from tests.fakeapi import FakeBotApi
+from tests.support.people import person
 from tests.test_booking_e2e import running
 from tests.tgclient import User
 
@@ -46,7 +46,7 @@ async def test_find_follow_remind_change_stop(
         follow = next(d.split(":", 1)[1] for _l, d in fake.buttons(shown[-1]) if ":follow" in d)
         await user.press(follow)
 
-        dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+        dispatcher: Dispatcher = bot.app.bot_data.dispatcher
         dispatcher.limits.now = lambda: bot.clock.now.timestamp()
         before = len(texts(fake, chat))
         bot.clock.now = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)  # 7 days before, 08:30 local
@@ -119,6 +119,7 @@ async def test_admins_add_edit_and_cancel_courses_in_telegram(
         course_id = int(replies[3].split("#")[1].split()[0])
 
         # A follower hears of the cancellation.
+        await person(bot.core.db, 9600)
         async with bot.core.db.transaction() as session:
             await bot.core.catalogue.follow(
                 session, user_id=9600, course_id=course_id, language="fa", now=bot.clock.now

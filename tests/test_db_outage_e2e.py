@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.app import DISPATCHER_KEY
-from bot.channels.texts import SORRY
+from bot.channels.telegram.texts import SORRY
 from bot.core.messages import Msg
 from bot.delivery.dispatcher import Dispatcher
 from bot.runtime.health import Health
@@ -55,7 +54,7 @@ async def _outage(fake: FakeBotApi, db_url: str) -> None:
             await user.say("/start")
             await user.press("de")
             await user.press("agree")  # now at the status question
-        health = Health(bot.core.db, bot.app.bot_data[DISPATCHER_KEY], bot.clock)
+        health = Health(bot.core.db, bot.app.bot_data.dispatcher, bot.clock)
         assert (await health.report())[0]
         _cluster("stop")
         try:
@@ -76,6 +75,6 @@ async def _outage(fake: FakeBotApi, db_url: str) -> None:
             final = await user.press("27_plus", timeout=30)
             keys = {d.split(":", 1)[1] for _l, d in fake.buttons(final[-1])}
             assert {"book", "courses", "question", "person"} <= keys
-        dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+        dispatcher: Dispatcher = bot.app.bot_data.dispatcher
         await dispatcher.run_once()
         assert (await health.report())[0]

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.telegram.app import DISPATCHER_KEY
 from bot.delivery.dispatcher import Dispatcher
 from bot.i18n.bidi import strip_controls
 from bot.storage.migrate import upgrade
@@ -109,7 +108,7 @@ async def everyone(people: list[User]) -> None:
 
 async def drain(bot: Bot, fake: FakeBotApi) -> None:
     """Move the clock to each next due time and run the dispatcher until nothing waits."""
-    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+    dispatcher: Dispatcher = bot.app.bot_data.dispatcher
     dispatcher.limits.now = lambda: bot.clock.now.timestamp()
     for _ in range(5000):
         async with bot.core.db.sessions() as session:

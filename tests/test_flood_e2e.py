@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram.app import FLOOD_KEY
 from bot.channels.telegram.flood import FloodGuard
-from bot.channels.texts import SLOW_DOWN
+from bot.channels.telegram.texts import SLOW_DOWN
 from bot.core.messages import Msg
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.e2e
 async def test_a_flood_gets_one_notice_and_then_quiet(fake: FakeBotApi, db_url: str) -> None:
     async with running(fake, db_url, FLOOD_LIMIT="5/30") as bot:
         now = [0.0]
-        guard: FloodGuard = bot.app.bot_data[FLOOD_KEY]
+        guard: FloodGuard = bot.app.bot_data.flood
         guard.clock = lambda: now[0]
         flooder, calm = User(fake, 8800, "tr"), User(fake, 8801, "tr")
         for i in range(40):

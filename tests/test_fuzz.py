@@ -54,15 +54,11 @@ from sqlalchemy import select
 from telegram import Chat, Message, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.conversation import Wegweiser
-from bot.channels.telegram.app import (
-    ADMIN_COMMANDS,
-    DISPATCHER_KEY,
-    build_application,
-    start_polling,
-    stop_polling,
-)
-from bot.channels.telegram.convert import parse_callback_data, to_event
+from bot.channels.telegram.app import build_application, start_polling, stop_polling
+from bot.channels.telegram.callbacks import read as parse_callback_data
+from bot.channels.telegram.convert import to_event
 from bot.core.events import ChoiceIn, InvalidChoiceIn, TextIn
 from bot.core.ids import parse_id
 from bot.delivery.dispatcher import Dispatcher, Limits
@@ -1278,7 +1274,7 @@ async def fuzz(
     fake: FakeBotApi, db_url: str, problems: Problems, count: int, label: str
 ) -> Figures:
     async with running(fake, db_url) as run:
-        dispatcher: Dispatcher = run.app.bot_data[DISPATCHER_KEY]
+        dispatcher: Dispatcher = run.app.bot_data.dispatcher
         dispatcher.limits = Limits(per_second=1000, private_interval=0.0, group_per_minute=10**6)
         figures = Figures()
         async with dispatcher.paused():  # the running dispatcher stands aside; waves drain here

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from bot.storage.db import driver_url
-from bot.storage.models import BookingRow, CaseRow, OutboxRow
+from bot.storage.models import BookingRow, CaseRow, Identity, OutboxRow
 from tests.botproc import BotProcess
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import COUNSELLOR, GROUP
@@ -132,6 +132,13 @@ def _check_database(db_url: str, users: list[User]) -> None:
                 )
             ).all()
             cases = conn.execute(select(CaseRow.booking_id)).all()
+            known = dict(
+                conn.execute(
+                    select(Identity.user_id, Identity.external_id).where(
+                        Identity.channel == "telegram"
+                    )
+                ).all()
+            )
             keys = [r.idempotency_key for r in conn.execute(select(OutboxRow.idempotency_key))]
             rows = conn.execute(select(OutboxRow.kind, OutboxRow.payload)).all()
     finally:
@@ -140,7 +147,7 @@ def _check_database(db_url: str, users: list[User]) -> None:
         (r.payload["booking_id"], r.payload["lead_hours"]) for r in rows if r.kind == "reminder"
     )
     # One booking per newcomer, one case per booking; the outbox never holds a key twice.
-    assert sorted(b.user_id for b in bookings) == sorted(u.chat_id for u in users)
+    assert sorted(int(known[b.user_id]) for b in bookings) == sorted(u.chat_id for u in users)
     assert sorted(c.booking_id for c in cases) == sorted(b.id for b in bookings)
     assert len(keys) == len(set(keys))
     # 24 h and 2 h before, once each, where that moment was still ahead when the visit was

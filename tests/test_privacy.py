@@ -17,10 +17,10 @@ from sqlalchemy import MetaData, Text, cast, func, select
 
 from bot.app.conversation import Answer, Wegweiser
 from bot.app.privacy import FILE_NAME, NOTHING
-from bot.channels.telegram.app import APP_KEY, build_application, start_polling, stop_polling
+from bot.channels.telegram.app import build_application, start_polling, stop_polling
 from bot.channels.telegram.jobs import purge_job
 from bot.channels.terminal.chat import chat
-from bot.channels.texts import TERMINAL_FILE_SAVED
+from bot.channels.terminal.texts import TERMINAL_FILE_SAVED
 from bot.cli import main
 from bot.core.courses.csvfile import read_courses
 from bot.core.events import ChoiceIn, CommandIn, TextIn
@@ -46,6 +46,8 @@ from bot.storage.models import (
 from bot.storage.personal import collect
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
+from tests.support.channels import threaded
+from tests.support.people import tg, user_id_of
 from tests.tgclient import User as TgUser
 from tests.tgclient import texts
 
@@ -70,33 +72,6 @@ class MovableClock:
         return self.now
 
 
-class Transport:
-    """The counsellors' group without topics (reply threads); every send gets a message id."""
-
-    def __init__(self) -> None:
-        self.message_id = 100
-        self.sent: list[tuple[int, str]] = []
-
-    async def send(
-        self,
-        chat_id: int,
-        html: str,
-        *,
-        thread_id: int | None = None,
-        reply_to: int | None = None,
-        buttons: Any = None,
-    ) -> int:
-        self.message_id += 1
-        self.sent.append((chat_id, html))
-        return self.message_id
-
-    async def create_topic(self, chat_id: int, name: str) -> int | None:
-        return None
-
-    async def close_topic(self, chat_id: int, thread_id: int) -> None:
-        return None
-
-
 @dataclass
 class Bot:
     core: Wegweiser
@@ -113,15 +88,16 @@ async def bot(db_url: str) -> AsyncIterator[Bot]:
     async with core.db.transaction() as session:
         courses = read_courses(SAMPLE.read_text(encoding="utf-8"))
         await core.catalogue.import_courses(session, courses, source="sample.csv", now=clock())
-    composer = Composer(core.db, core.renderer, lambda: core.content, Transport())
+    channels, _desk = threaded(core.db)
+    composer = Composer(core.db, core.renderer, lambda: core.content, channels, clock=clock)
     limits = Limits(per_second=1000, private_interval=0.0, group_per_minute=1000)
     yield Bot(core, clock, Dispatcher(core.db, composer, clock, limits))
     await core.db.dispose()
 
 
 async def press(core: Wegweiser, user: int, key: str) -> Answer:
-    current = await core.current(user)
-    return await core.handle(user, ChoiceIn(key, current.version))
+    current = await core.current(tg(user))
+    return await core.handle(tg(user), ChoiceIn(key, current.version))
 
 
 def option(answer: Answer, prefix: str) -> str:
@@ -132,23 +108,25 @@ async def live(bot: Bot, user: int, lang: str) -> None:
     """Everything a newcomer can leave behind: answers, an unanswered question, a booking with
     reminders, a followed course, a wish for course news, a case with messages both ways."""
     core = bot.core
-    await core.handle(user, CommandIn("start"))
+    await core.handle(tg(user), CommandIn("start"))
     for key in (lang, "agree", "new_arrival", "no", "27_plus"):
         await press(core, user, key)
-    await core.handle(user, TextIn(GIBBERISH))  # not in the FAQ: kept without the asker
+    await core.handle(tg(user), TextIn(GIBBERISH))  # not in the FAQ: kept without the asker
     for key in ("book", "mbe"):
         answer = await press(core, user, key)
     answer = await press(core, user, option(answer, "d"))
     booked = await press(core, user, option(answer, "s"))
     assert booked.step == "booked"
-    await core.handle(user, CommandIn("reminders"))
+    await core.handle(tg(user), CommandIn("reminders"))
     courses = await press(core, user, "courses")
     await press(core, user, option(courses, "follow"))
     await press(core, user, "news")
-    await core.handle(user, TextIn(question_of(user)))  # relayed to the group
+    await core.handle(tg(user), TextIn(question_of(user)))  # relayed to the group
     await bot.dispatcher.run_once()  # case summary and relay reach the group, linked to the case
+    uid = await user_id_of(core.db, tg(user))
+    assert uid is not None
     async with core.db.transaction() as session:
-        case = await open_case_of(session, user)
+        case = await open_case_of(session, uid)
         assert case is not None
         link = (
             await session.scalars(select(CaseMessageRow).where(CaseMessageRow.case_id == case.id))
@@ -181,6 +159,7 @@ async def everything(db: Database) -> dict[str, list[tuple[str | None, ...]]]:
 
 
 def mentions(tables: dict[str, list[tuple[str | None, ...]]], needle: int) -> list[str]:
+    """Rows that hold the Telegram id anywhere (it is long and distinctive)."""
     return [
         f"{name}: {row}"
         for name, rows in tables.items()
@@ -189,28 +168,47 @@ def mentions(tables: dict[str, list[tuple[str | None, ...]]], needle: int) -> li
     ]
 
 
+async def owned(db: Database, user_id: int) -> list[str]:
+    """Rows whose user column holds the internal id (short: compared exactly, by column)."""
+    metadata = MetaData()
+    found = []
+    async with db.engine.connect() as conn:
+        await conn.run_sync(lambda sync: metadata.reflect(sync))
+        for table in metadata.sorted_tables:
+            for column in ("user_id", "id" if table.name == "users" else ""):
+                if column and column in table.columns:
+                    rows = await conn.execute(select(table).where(table.c[column] == user_id))
+                    found += [f"{table.name}: {tuple(r)}" for r in rows]
+    return found
+
+
 async def snapshot(core: Wegweiser, user: int) -> dict[str, Any]:
+    uid = await user_id_of(core.db, tg(user))
+    assert uid is not None
     async with core.db.sessions() as session:
-        return await collect(session, user)
+        return await collect(session, uid)
 
 
-async def assert_forgotten(core: Wegweiser, gone: int, kept: int) -> None:
+async def assert_forgotten(core: Wegweiser, gone: int, kept: int, gone_id: int) -> None:
     tables = await everything(core.db)
     assert "users" in tables and "outbox" in tables and "audit_log" in tables
     assert mentions(tables, gone) == []
+    assert await owned(core.db, gone_id) == []
+    kept_id = await user_id_of(core.db, tg(kept))
+    assert kept_id is not None
     # What they wrote to their counsellor is gone too (it never carried their id).
     dump = repr(tables)
     assert question_of(gone) not in dump and question_of(kept) in dump
     assert mentions(tables, kept)  # the other user is still there
     async with core.db.sessions() as session:
         bookings = list(await session.scalars(select(BookingRow).order_by(BookingRow.id)))
-        assert len(bookings) == 2 and {b.user_id for b in bookings} == {None, kept}
+        assert len(bookings) == 2 and {b.user_id for b in bookings} == {None, kept_id}
         anonymous = next(b for b in bookings if b.user_id is None)
         assert anonymous.status == "cancelled"  # its seat was freed; the count remains
         unanswered = await session.scalar(select(func.count()).select_from(FaqUnansweredRow))
         assert unanswered == 2  # questions never carried an id
         cases = list(await session.scalars(select(CaseRow).order_by(CaseRow.id)))
-        assert {c.user_id for c in cases} == {None, kept}
+        assert {c.user_id for c in cases} == {None, kept_id}
         assert all(c.status == "closed" for c in cases if c.user_id is None)
         # The counsellors' work stays audited, with the counsellor as the actor.
         actors = set(await session.scalars(select(AuditRow.actor_id)))
@@ -220,17 +218,21 @@ async def assert_forgotten(core: Wegweiser, gone: int, kept: int) -> None:
 async def test_mydata_sends_a_summary_and_every_row_of_the_user_only(bot: Bot) -> None:
     await live(bot, A, "tr")
     await live(bot, B, "uk")
-    answer = await bot.core.handle(A, CommandIn("mydata"))
+    answer = await bot.core.handle(tg(A), CommandIn("mydata"))
     export = next(r for r in answer.replies if r.attachment is not None)
     name, data = export.attachment  # type: ignore[misc]
     assert name == FILE_NAME
     text = data.decode("utf-8")
     assert str(B) not in text
     document = json.loads(text)
-    assert document["telegram_id"] == A and document["user"]["id"] == A
+    uid = await user_id_of(bot.core.db, tg(A))
+    assert document["user_id"] == uid and document["user"]["id"] == uid
+    assert [(i["channel"], i["external_id"]) for i in document["identities"]] == [
+        ("telegram", str(A))
+    ]
     assert document["user"]["status"] == "new_arrival"
     assert document["conversation"]["state"]["lang"] == "tr"
-    assert [b["user_id"] for b in document["bookings"]] == [A]
+    assert [b["user_id"] for b in document["bookings"]] == [uid]
     assert len(document["course_subscriptions"]) == 1
     assert document["course_subscriptions"][0]["course"]["code"]
     assert len(document["match_subscriptions"]) == 1
@@ -257,7 +259,7 @@ async def test_mydata_sends_a_summary_and_every_row_of_the_user_only(bot: Bot) -
     assert str(A) in body
     assert bot.core.text(Msg("Appointments: {n}", {"n": 1}), "tr") in body
     assert answer.replies[-1].options  # the step the user was at, again
-    again = await bot.core.current(A)
+    again = await bot.core.current(tg(A))
     assert again.step == answer.step
 
 
@@ -278,7 +280,7 @@ async def test_the_terminal_saves_the_file(app: Wegweiser, tmp_path: Path) -> No
 
 
 async def test_mydata_of_an_unknown_user_says_nothing_is_stored(app: Wegweiser) -> None:
-    answer = await app.handle(99, CommandIn("mydata"), client_language="de")
+    answer = await app.handle(tg(99), CommandIn("mydata"), client_language="de")
     export = next(r for r in answer.replies if r.attachment is not None)
     assert strip_controls(export.body) == app.text(Msg(NOTHING), "de")
     assert json.loads(export.attachment[1])["user"] is None  # type: ignore[index]
@@ -289,10 +291,12 @@ async def test_delete_leaves_no_trace_of_the_user_in_any_table(bot: Bot) -> None
     await live(bot, B, "ru")
     before = await snapshot(bot.core, B)
     assert mentions(await everything(bot.core.db), A)
-    await bot.core.handle(A, CommandIn("delete"))
+    gone_id = await user_id_of(bot.core.db, tg(A))
+    assert gone_id is not None
+    await bot.core.handle(tg(A), CommandIn("delete"))
     erased = await press(bot.core, A, "erase")
     assert erased.step == "language"
-    await assert_forgotten(bot.core, A, B)
+    await assert_forgotten(bot.core, A, B, gone_id)
     assert await snapshot(bot.core, B) == before
     async with bot.core.db.sessions() as session:
         # The counsellors' group is told that A's case ended (no personal data in it).
@@ -301,21 +305,23 @@ async def test_delete_leaves_no_trace_of_the_user_in_any_table(bot: Bot) -> None
         )
         assert len(closing) == 1
     await bot.dispatcher.run_once()  # and it goes out without trouble
-    await assert_forgotten(bot.core, A, B)
+    await assert_forgotten(bot.core, A, B, gone_id)
 
 
 async def test_purge_erases_only_users_inactive_longer_than_the_setting(bot: Bot) -> None:
     await live(bot, A, "fa")
     await live(bot, B, "ro")
+    gone_id = await user_id_of(bot.core.db, tg(A))
+    assert gone_id is not None
     bot.clock.now = FIXED_NOW + timedelta(days=100)
-    await bot.core.handle(B, CommandIn("help"))  # B is still around
+    await bot.core.handle(tg(B), CommandIn("help"))  # B is still around
     before = await snapshot(bot.core, B)
     bot.clock.now = FIXED_NOW + timedelta(days=180)
     assert await bot.core.purge_inactive() == 0  # exactly 180 days: not yet
     bot.clock.now = FIXED_NOW + timedelta(days=181)
     assert await bot.core.purge_inactive() == 1
     assert await bot.core.purge_inactive() == 0
-    await assert_forgotten(bot.core, A, B)
+    await assert_forgotten(bot.core, A, B, gone_id)
     assert await snapshot(bot.core, B) == before
     async with bot.core.db.sessions() as session:
         purge = (await session.scalars(select(AuditRow).where(AuditRow.action == "purge"))).one()
@@ -323,23 +329,25 @@ async def test_purge_erases_only_users_inactive_longer_than_the_setting(bot: Bot
 
 
 async def test_every_handled_update_counts_as_activity(app: Wegweiser) -> None:
-    await app.handle(11, CommandIn("start"))
-    await app.handle(12, CommandIn("start"))
+    await app.handle(tg(11), CommandIn("start"))
+    await app.handle(tg(12), CommandIn("start"))
     app.clock = lambda: FIXED_NOW + timedelta(days=150)
-    await app.handle(12, TextIn("hallo"))
+    await app.handle(tg(12), TextIn("hallo"))
+    eleven, twelve = await user_id_of(app.db, tg(11)), await user_id_of(app.db, tg(12))
     assert await app.purge_inactive(FIXED_NOW + timedelta(days=200)) == 1
     async with app.db.sessions() as session:
-        assert await session.get(User, 11) is None
-        assert await session.get(User, 12) is not None
+        assert await session.get(User, eleven) is None
+        assert await session.get(User, twelve) is not None
 
 
 async def test_the_daily_job_purges(app: Wegweiser) -> None:
-    await app.handle(13, CommandIn("start"))
+    await app.handle(tg(13), CommandIn("start"))
+    uid = await user_id_of(app.db, tg(13))
     app.clock = lambda: FIXED_NOW + timedelta(days=181)
-    context = SimpleNamespace(application=SimpleNamespace(bot_data={APP_KEY: app}))
+    context = SimpleNamespace(bot_data=SimpleNamespace(core=app))
     await purge_job(context)  # type: ignore[arg-type]
     async with app.db.sessions() as session:
-        assert await session.get(User, 13) is None
+        assert await session.get(User, uid) is None
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "3651", "1.5"])
@@ -378,7 +386,8 @@ async def test_mydata_and_delete_through_telegram(fake: FakeBotApi, db_url: str)
         (document,) = [m for m in answer if m.get("method") == "sendDocument"]
         assert document["upload"].filename == FILE_NAME
         data = json.loads(document["upload"].data.decode("utf-8"))
-        assert data["telegram_id"] == A and data["user"]["language"] == "uk"
+        assert data["identities"][0]["external_id"] == str(A)
+        assert data["user"]["language"] == "uk"
         assert data["conversation"]["state"]["answers"]["status"] == "new_arrival"
         summary = strip_controls(texts(answer))
         assert core.text(Msg("Telegram ID: {id}", {"id": str(A)}), "uk") in summary

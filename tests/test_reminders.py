@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,17 +27,20 @@ from bot.core.rules.timing import QuietHours
 from bot.core.serial import arg_to_json
 from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
-from bot.i18n.bidi import strip_controls
+from bot.delivery.ports import ChannelPort
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.render import Renderer
 from bot.storage.db import Database
 from bot.storage.models import CourseRow, OutboxRow
 from bot.storage.outbox import SendWindow, enqueue
+from tests.support.channels import RecordingTransport
+from tests.support.people import person
 from tests.test_courses import NOW, sample_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WINDOW = SendWindow(QuietHours.parse("21:00-08:00"), BERLIN)
 FOLLOWER = 77
+USER = 42
 # IK-2026-12 in the sample plan starts on Tuesday 1 Dec 2026 at 08:30 local.
 COURSE = "IK-2026-12"
 ROW = "2026-12-01;2027-06-30;Mo-Fr;08:30;12:45;Königstraße 10, 70173 Stuttgart;Stuttgart-Mitte"
@@ -54,23 +56,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-class Transport:
-    """Records what would reach Telegram, as plain text."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str]] = []
-
-    async def send(self, chat_id: int, html: str, **_: Any) -> int:
-        self.sent.append((chat_id, strip_controls(html)))
-        return len(self.sent)
-
-    async def create_topic(self, chat_id: int, name: str) -> int | None:
-        return None
-
-    async def close_topic(self, chat_id: int, thread_id: int) -> None:
-        return None
 
 
 @pytest.fixture()
@@ -89,6 +74,7 @@ async def import_plan(db: Database, text: str, now: datetime = NOW) -> str:
 
 
 async def follow(db: Database, user: int = FOLLOWER, follow: bool = True) -> int:
+    await person(db, user)
     catalogue = Catalogue(ReminderPlan())
     async with db.transaction() as session:
         row = (
@@ -110,7 +96,7 @@ async def pending_reminders(db: Database) -> list[datetime]:
     return sorted(
         r.due_at.astimezone(BERLIN) if r.due_at.tzinfo else r.due_at.replace(tzinfo=UTC)
         for r in await rows(db)
-        if r.kind == "course_start" and r.state == "pending" and r.chat_id == FOLLOWER
+        if r.kind == "course_start" and r.state == "pending" and r.user_id == FOLLOWER
     )
 
 
@@ -176,15 +162,13 @@ async def test_a_course_offered_again_after_a_cancellation_reminds_again(db: Dat
 # 2. Quiet hours are applied when a message would go, not when it was planned.
 
 
-def composer(db: Database, clock: Clock, transport: Transport, content: Content) -> Composer:
-    return Composer(
-        db, Renderer(Catalogs()), lambda: content, transport, clock=clock, tz="Europe/Berlin"
-    )
-
-
-def dispatcher(db: Database, clock: Clock, transport: Transport, content: Content) -> Dispatcher:
+def dispatcher(
+    db: Database, clock: Clock, transport: RecordingTransport, content: Content
+) -> Dispatcher:
+    port = ChannelPort("telegram", transport, per_second=1000, per_chat_interval=0.0)
+    composer = Composer(db, Renderer(Catalogs()), lambda: content, {"telegram": port}, clock=clock)
     limits = Limits(per_second=1000, private_interval=0.0, group_per_minute=1000)
-    return Dispatcher(db, composer(db, clock, transport, content), clock, limits, window=WINDOW)
+    return Dispatcher(db, composer, clock, limits, window=WINDOW)
 
 
 async def test_a_message_that_fell_due_before_the_night_waits_for_the_morning(
@@ -195,7 +179,7 @@ async def test_a_message_that_fell_due_before_the_night_waits_for_the_morning(
     await import_plan(db, sample_text(), now=evening)
     await follow(db)
     await import_plan(db, sample_text().replace(ROW, ROW.replace("08:30", "09:00")), now=evening)
-    clock, transport = Clock(local(2026, 11, 25, 23, 0)), Transport()
+    clock, transport = Clock(local(2026, 11, 25, 23, 0)), RecordingTransport()
     sender = dispatcher(db, clock, transport, content)
     await sender.run_once()
     assert transport.sent == []
@@ -217,7 +201,9 @@ async def test_a_message_about_something_before_the_morning_goes_at_night(
     async with db.transaction() as session:
         await enqueue(
             session,
-            chat_id=5,
+            channel="telegram",
+            address="5",
+            user_id=None,
             kind="to_user",
             payload={"msg": arg_to_json(Term("soon")), "lang": "en"},
             key="soon",
@@ -228,7 +214,9 @@ async def test_a_message_about_something_before_the_morning_goes_at_night(
         )
         await enqueue(
             session,
-            chat_id=6,
+            channel="telegram",
+            address="6",
+            user_id=None,
             kind="to_user",
             payload={"msg": arg_to_json(Term("later")), "lang": "en"},
             key="later",
@@ -237,9 +225,9 @@ async def test_a_message_about_something_before_the_morning_goes_at_night(
             quiet=True,
             event_at=local(2026, 12, 1, 9, 0),
         )
-    clock, transport = Clock(night), Transport()
+    clock, transport = Clock(night), RecordingTransport()
     await dispatcher(db, clock, transport, content).run_once()
-    assert transport.sent == [(5, "soon")]
+    assert transport.sent == [("5", "soon")]
 
 
 async def test_an_appointment_reminder_due_at_night_comes_in_the_morning(
@@ -251,23 +239,24 @@ async def test_an_appointment_reminder_due_at_night_comes_in_the_morning(
     # A Monday 09:00 visit: its 2 h reminder would be due at 07:00, in the quiet hours.
     booked_at = local(2026, 11, 27, 10, 0)
     visit = local(2026, 11, 30, 9, 0)
+    await person(db, USER)
     async with db.transaction() as session:
         result, booking = await Appointments("Europe/Berlin").book(
             session,
             content,
-            user_id=42,
+            user_id=USER,
             effect=Book("mbe", visit),
             language="en",
             now=booked_at,
         )
     assert booking is not None, result
-    clock, transport = Clock(local(2026, 11, 30, 7, 0)), Transport()
+    clock, transport = Clock(local(2026, 11, 30, 7, 0)), RecordingTransport()
     sender = dispatcher(db, clock, transport, content)
     await sender.run_once()
-    assert [t for c, t in transport.sent if c == 42] == []
+    assert [t for c, t in transport.sent if c == str(USER)] == []
     clock.now = local(2026, 11, 30, 8, 0)
     await sender.run_once()
-    (reminder,) = [t for c, t in transport.sent if c == 42]
+    (reminder,) = [t for c, t in transport.sent if c == str(USER)]
     assert "today at 9:00\u202fAM" in reminder
 
 
@@ -278,10 +267,10 @@ async def test_a_late_reminder_states_the_real_day_count(db: Database, content: 
     await import_plan(db, sample_text())
     await follow(db)
     # The 7-day reminder was due on 24 Nov; the bot comes back on Sunday 29 Nov.
-    clock, transport = Clock(local(2026, 11, 29, 10, 0)), Transport()
+    clock, transport = Clock(local(2026, 11, 29, 10, 0)), RecordingTransport()
     sender = dispatcher(db, clock, transport, content)
     await sender.run_once()
-    (late,) = [t for c, t in transport.sent if c == FOLLOWER]
+    (late,) = [t for c, t in transport.sent if c == str(FOLLOWER)]
     assert "starts in 2 days, on Tue, Dec 1, at 8:30\u202fAM" in late
     assert "7 days" not in late
     clock.now = local(2026, 11, 30, 8, 30)
@@ -295,7 +284,7 @@ async def test_a_reminder_whose_event_has_passed_is_dropped_not_sent(
 ) -> None:
     await import_plan(db, sample_text())
     await follow(db)
-    clock, transport = Clock(local(2026, 12, 1, 9, 0)), Transport()  # the course has begun
+    clock, transport = Clock(local(2026, 12, 1, 9, 0)), RecordingTransport()  # the course has begun
     await dispatcher(db, clock, transport, content).run_once()
     assert transport.sent == []
     starts = [r for r in await rows(db) if r.kind == "course_start"]
@@ -313,6 +302,7 @@ async def test_a_moved_visit_gets_new_reminders_and_the_old_ones_are_dropped(
     appointments = Appointments("Europe/Berlin")
     booked_at = local(2026, 11, 23, 10, 0)
     first, moved = local(2026, 11, 26, 9, 0), local(2026, 11, 30, 10, 0)
+    await person(db, 43)
     async with db.transaction() as session:
         _r, old = await appointments.book(
             session, content, user_id=43, effect=Book("mbe", first), language="en", now=booked_at
@@ -351,12 +341,22 @@ async def test_rows_for_a_chat_that_must_wait_are_not_claimed(db: Database) -> N
     async with db.transaction() as session:
         for i in range(3):
             await enqueue(
-                session, chat_id=5, kind="to_user", payload={}, key=f"same{i}", due_at=NOW, now=NOW
+                session,
+                channel="telegram",
+                address="5",
+                user_id=None,
+                kind="to_user",
+                payload={},
+                key=f"same{i}",
+                due_at=NOW,
+                now=NOW,
             )
         for i in range(5):
             await enqueue(
                 session,
-                chat_id=10 + i,
+                channel="telegram",
+                address=str(10 + i),
+                user_id=None,
                 kind="to_user",
                 payload={},
                 key=f"o{i}",
@@ -392,7 +392,9 @@ async def test_the_running_dispatcher_keeps_enough_requests_in_flight(db: Databa
         for i in range(60):
             await enqueue(
                 session,
-                chat_id=100 + i,
+                channel="telegram",
+                address=str(100 + i),
+                user_id=None,
                 kind="to_user",
                 payload={},
                 key=f"m{i}",

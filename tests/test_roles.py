@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.casework import ACTIONS, USER_TOLD
 from bot.app.conversation import Wegweiser
-from bot.channels.telegram.app import ADMIN_COMMANDS, DISPATCHER_KEY
-from bot.channels.telegram.counsellors import DONE, REFUSED
+from bot.channels.telegram.group import DONE, REFUSED
 from bot.core.messages import N_, Msg, When
 from bot.i18n.bidi import strip_controls
 from bot.storage.models import AuditRow, Base, BookingRow, CaseRow, OutboxRow
@@ -36,7 +36,7 @@ GROUP = -1005550000
 NEWCOMER = 8800
 # The stranger's own conversation changes (the flows answer the unknown command); nothing
 # else may.
-OWN_STATE = frozenset({"users", "conversations"})
+OWN_STATE = frozenset({"users", "identities", "conversations"})
 SAMPLE_COURSE = (
     (Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv")
     .read_text(encoding="utf-8")
@@ -279,7 +279,7 @@ async def test_counsellor_action_is_refused_to_strangers_and_done_for_members(
     action = name.removeprefix("button:") if name.startswith("button:") else "close"
     # The request that posted the summary still marks it sent and links it to the case;
     # pausing the dispatcher waits until it is done.
-    async with group_bot.app.bot_data[DISPATCHER_KEY].paused():
+    async with group_bot.app.bot_data.dispatcher.paused():
         pass
 
     # The stranger is refused; nothing changes, nothing reaches the newcomer; it is audited.

@@ -12,30 +12,32 @@ from bot.storage.db import Database
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.models import ContentDocument, Conversation, User
 from tests.conftest import FIXED_NOW, settings_for
+from tests.support.people import tg, user_id_of
 
 
 async def _press(app: Wegweiser, user: int, *keys: str) -> None:
     for key in keys:
-        answer = await app.current(user)
-        await app.handle(user, ChoiceIn(key, answer.version))
+        answer = await app.current(tg(user))
+        await app.handle(tg(user), ChoiceIn(key, answer.version))
 
 
 async def test_state_is_saved_after_every_step_and_survives_a_restart(db_url: str) -> None:
     first = Wegweiser(settings_for(db_url), Database(db_url), clock=lambda: FIXED_NOW)
     await first.load_content()
-    await first.handle(42, CommandIn("start"), client_language="uk")
+    await first.handle(tg(42), CommandIn("start"), client_language="uk")
     await _press(first, 42, "uk", "agree", "long_resident")
     await first.db.dispose()  # the process "dies" here
 
     second = Wegweiser(settings_for(db_url), Database(db_url), clock=lambda: FIXED_NOW)
     await second.load_content(from_files=False)
-    answer = await second.current(42)
+    answer = await second.current(tg(42))
     assert answer.step == "benefits"
     assert answer.lang == "uk"
     await _press(second, 42, "yes", "27_plus")
-    assert (await second.current(42)).step == "result"
+    assert (await second.current(tg(42))).step == "result"
+    uid = await user_id_of(second.db, tg(42))
     async with second.db.sessions() as session:
-        user = await session.get(User, 42)
+        user = await session.get(User, uid)
         assert user is not None
         assert (user.language, user.status, user.benefits, user.age_band) == (
             "uk",
@@ -47,46 +49,49 @@ async def test_state_is_saved_after_every_step_and_survives_a_restart(db_url: st
 
 
 async def test_nothing_personal_is_stored_before_consent(app: Wegweiser) -> None:
-    await app.handle(7, CommandIn("start"))
+    await app.handle(tg(7), CommandIn("start"))
     await _press(app, 7, "tr", "decline")
+    uid = await user_id_of(app.db, tg(7))
     async with app.db.sessions() as session:
-        user = await session.get(User, 7)
+        user = await session.get(User, uid)
         assert user is not None and user.language == "tr"
         assert (user.status, user.benefits, user.age_band, user.consent_at) == (None,) * 4
-        conv = await session.get(Conversation, 7)
+        conv = await session.get(Conversation, uid)
         assert conv is not None and conv.state["answers"] == {}
 
 
 async def test_erase_removes_every_row_of_the_user(app: Wegweiser) -> None:
-    await app.handle(8, CommandIn("start"))
+    await app.handle(tg(8), CommandIn("start"))
     await _press(app, 8, "de", "agree", "buergergeld", "27_plus")
-    await app.handle(9, CommandIn("start"))
-    await app.handle(8, CommandIn("delete"))
+    await app.handle(tg(9), CommandIn("start"))
+    gone, kept = await user_id_of(app.db, tg(8)), await user_id_of(app.db, tg(9))
+    await app.handle(tg(8), CommandIn("delete"))
     await _press(app, 8, "erase")
     async with app.db.sessions() as session:
-        assert await session.get(User, 8) is None
-        assert await session.get(Conversation, 8) is None
-        assert await session.get(User, 9) is not None  # others untouched
+        assert await session.get(User, gone) is None
+        assert await session.get(Conversation, gone) is None
+        assert await user_id_of(app.db, tg(8)) is None  # the chat is forgotten too
+        assert await session.get(User, kept) is not None  # others untouched
 
 
 async def test_a_redelivered_update_is_not_applied_twice(app: Wegweiser) -> None:
-    await app.handle(5, CommandIn("start"), update_id=100)
-    state = await app.current(5)
-    first = await app.handle(5, ChoiceIn("de", state.version), update_id=101)
+    await app.handle(tg(5), CommandIn("start"), update_id=100)
+    state = await app.current(tg(5))
+    first = await app.handle(tg(5), ChoiceIn("de", state.version), update_id=101)
     assert first.step == "privacy"
-    again = await app.handle(5, ChoiceIn("de", state.version), update_id=101)
+    again = await app.handle(tg(5), ChoiceIn("de", state.version), update_id=101)
     assert again.step == "privacy"
     assert again.version == first.version  # nothing applied, the current step shown again
-    older = await app.handle(5, TextIn("late"), update_id=99)
+    older = await app.handle(tg(5), TextIn("late"), update_id=99)
     assert older.version == first.version
 
 
 async def test_many_users_at_once_keep_their_own_state(app: Wegweiser) -> None:
     async def journey(user: int) -> str:
-        await app.handle(user, CommandIn("start"))
+        await app.handle(tg(user), CommandIn("start"))
         path = ["special", "asylum"] if user % 2 else ["buergergeld"]
         await _press(app, user, "ru", "agree", *path)
-        return (await app.current(user)).step
+        return (await app.current(tg(user))).step
 
     steps = await asyncio.gather(*(journey(1000 + i) for i in range(20)))
     assert set(steps) == {"age"}

@@ -8,13 +8,14 @@ import pytest
 
 from bot.app.conversation import Wegweiser
 from bot.channels.telegram.app import build_application, start_polling, stop_polling
-from bot.channels.texts import COMMANDS
+from bot.channels.telegram.texts import COMMANDS
 from bot.flows.questions import DONT_KNOW
 from bot.i18n.bidi import RLM, strip_controls
 from bot.i18n.catalogs import LANGUAGES, Catalogs
 from bot.storage.db import Database
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
+from tests.support.people import tg
 from tests.tgclient import User, texts
 
 pytestmark = pytest.mark.e2e
@@ -140,9 +141,9 @@ async def test_bad_input_gets_translated_answers_and_loses_nothing(
         assert answer[0]["text"] == no_longer
 
     # Nothing was lost: the user is still at the Bürgergeld question and can go on.
-    assert (await bot.current(6100)).step == "benefits"
+    assert (await bot.current(tg(6100))).step == "benefits"
     await user.press("no")
-    assert (await bot.current(6100)).step == "age"
+    assert (await bot.current(tg(6100))).step == "age"
 
 
 async def test_edited_messages_and_group_chats(fake: FakeBotApi, bot: Wegweiser) -> None:
@@ -159,7 +160,7 @@ async def test_edited_messages_and_group_chats(fake: FakeBotApi, bot: Wegweiser)
     notice = fake.sent_messages(group)
     assert len(notice) == 1 and "private" not in notice[0]["text"].lower()  # Turkish text
     assert len(user.messages) == count  # the edit got no answer
-    assert (await bot.current(6200)).step == "language"
+    assert (await bot.current(tg(6200))).step == "language"
 
 
 async def test_a_failing_step_apologises_and_loses_nothing(
@@ -181,4 +182,4 @@ async def test_a_failing_step_apologises_and_loses_nothing(
     assert sorry[-1]["text"] == catalogs.gettext("ro", expected)
     monkeypatch.setattr(bot, "handle", real)
     await user.press("ro")  # the same button works once the fault is gone
-    assert (await bot.current(6300)).step == "privacy"
+    assert (await bot.current(tg(6300))).step == "privacy"

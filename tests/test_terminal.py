@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app.conversation import Wegweiser
 from bot.channels.terminal.chat import chat, parse_line
+from bot.core.address import Address
 from bot.core.events import ChoiceIn, CommandIn, TextIn
 
 
@@ -25,7 +26,7 @@ async def test_terminal_journey_and_resume(app: Wegweiser) -> None:
     out: list[str] = []
     # Language menu: Deutsch is 1; privacy: agree is 1; status: Spätaussiedler is 2.
     await chat(app, user_id=77, stdin=io.StringIO("1\n1\n2\n"), out=out.append)
-    assert (await app.current(77)).step == "age"
+    assert (await app.current(Address("terminal", "77"))).step == "age"
     out.clear()
     await chat(app, user_id=77, stdin=io.StringIO("2\n/quit\n"), out=out.append)
     text = "\n".join(out)

@@ -9,8 +9,10 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram.transport import TelegramTransport
+from bot.channels.telegram.transport import TelegramDesk, TelegramTransport
+from bot.core.actions import CaseAction, StopNews
 from bot.delivery.dispatcher import Blocked, Permanent, Retry
+from bot.delivery.ports import CaseRef, ChannelPort, Outgoing
 from tests.fakeapi import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -27,10 +29,24 @@ async def test_success_returns_the_message_id(
     fake: FakeBotApi, transport: TelegramTransport
 ) -> None:
     fake.send_text(10, "hi")  # the chat exists
-    first = await transport.send(10, "<b>one</b>")
-    second = await transport.send(10, "two", buttons=[[("Ok", "c:1:confirm")]])
+    first = await transport.send_html(10, Outgoing("one <b>"))
+    second = await transport.send_html(
+        10, Outgoing("two", buttons=(("Ok", CaseAction(1, "confirm")),))
+    )
     assert second > first
     assert fake.buttons(fake.last_message(10)) == [("Ok", "c:1:confirm")]
+    assert fake.sent_messages(10)[0]["text"] == "one <b>"  # escaped, shown as written
+
+
+async def test_a_long_message_goes_in_pieces_without_cutting_an_entity(
+    fake: FakeBotApi, transport: TelegramTransport
+) -> None:
+    fake.send_text(13, "hi")
+    body = "&" * 5000  # 25,000 characters once escaped
+    await transport.send("13", Outgoing(body, "Titel", (("Ok", StopNews()),)))
+    messages = fake.sent_messages(13)
+    assert "".join(str(m["text"]) for m in messages) == "Titel\n" + body
+    assert fake.buttons(messages[-1]) and not fake.buttons(messages[0])
 
 
 @pytest.mark.parametrize(
@@ -43,10 +59,10 @@ async def test_temporary_refusals_are_retried(
     fake.send_text(11, "hi")
     fake.faults.fail_next(kind, method="sendMessage", retry_after=3 if kind == "429" else None)
     with pytest.raises(Retry) as info:
-        await transport.send(11, "hello")
+        await transport.send("11", Outgoing("hello"))
     assert info.value.after == after
     assert fake.sent_messages(11) == []  # a refused call has no effect
-    await transport.send(11, "hello")
+    await transport.send("11", Outgoing("hello"))
     assert len(fake.sent_messages(11)) == 1
 
 
@@ -56,19 +72,37 @@ async def test_blocked_and_permanent_refusals(
     fake.send_text(12, "hi")
     fake.set_blocked(12)
     with pytest.raises(Blocked):
-        await transport.send(12, "hello")
+        await transport.send("12", Outgoing("hello"))
     fake.strict_chats = True
     with pytest.raises(Permanent):
-        await transport.send(-100999, "nobody here")
+        await transport.send("-100999", Outgoing("nobody here"))
 
 
-async def test_topics_only_in_forums(fake: FakeBotApi, transport: TelegramTransport) -> None:
+async def test_topics_only_in_forums(
+    fake: FakeBotApi, transport: TelegramTransport, db_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.delivery.threads import CaseThreads
+    from bot.storage.db import Database
+    from bot.storage.models import CaseRow
+
+    db = Database(db_url)
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        for _ in (1, 2):
+            session.add(CaseRow(reason="person", status="open", language="de", created_at=now))
+    desk = TelegramDesk(transport, CaseThreads(db))
     fake.send_text(-100200, "plain group", user_id=5)
-    assert await transport.create_topic(-100200, "Fall #1") is None
+    await desk.post("-100200", CaseRef(1, "de", False), Outgoing("Fall 1"))
+    await desk.post("-100200", CaseRef(1, "de", False), Outgoing("more"))
+    first, more = fake.sent_messages(-100200)
+    assert more["reply_to_message"]["message_id"] == first["message_id"]  # a reply thread
     fake.send_text(-100300, "forum", user_id=5, message_thread_id=1)
-    thread = await transport.create_topic(-100300, "Fall #2")
-    assert thread is not None
-    assert [t["name"] for t in fake.topics(-100300)] == ["Fall #2"]
+    await desk.post("-100300", CaseRef(2, "uk", True), Outgoing("Fall 2"))
+    assert [t["name"] for t in fake.topics(-100300)] == ["#2 · uk · Termin"]
+    await desk.close("-100300", CaseRef(2, "uk", True))
+    await db.dispose()
 
 
 async def test_the_dispatcher_stays_within_limits_the_fake_enforces(
@@ -93,14 +127,17 @@ async def test_the_dispatcher_stays_within_limits_the_fake_enforces(
             chat = 7000 if i < 3 else 7000 + i  # three to one chat, the rest to one each
             await enqueue(
                 session,
-                chat_id=chat,
+                channel="telegram",
+                address=str(chat),
+                user_id=None,
                 kind="to_user",
                 key=f"k{i}",
                 due_at=now,
                 now=now,
                 payload={"msg": arg_to_json(Term(f"m{i}")), "lang": "de"},
             )
-    composer = Composer(db, Renderer(Catalogs()), lambda: None, transport)  # type: ignore[arg-type, return-value]
+    port = ChannelPort("telegram", transport)
+    composer = Composer(db, Renderer(Catalogs()), lambda: None, {"telegram": port})  # type: ignore[arg-type, return-value]
     dispatcher = Dispatcher(db, composer, lambda: datetime.now(UTC), Limits(per_second=30))
     sent = lambda: [c for c in fake.calls if c.method == "sendMessage" and c.ok]  # noqa: E731
     while len(sent()) < 60:

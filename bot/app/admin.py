@@ -1,21 +1,26 @@
-"""What city admins change without a release: capacity and closures of counselling points.
-
-Used by the command line (``python -m bot slots ...``) and the Telegram admin commands.
+"""What city admins change without a release: capacity and closures of counselling points,
+single courses, the FAQ. ONE table of commands (:data:`COMMANDS`): name, usage, role and what
+it does, used by the command line (``python -m bot admin ...``, ``slots ...``) and by every
+channel's admin commands alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 
-from bot.app.casework import tell_user
 from bot.app.courses import Catalogue
+from bot.app.outbox import Outbox
 from bot.content.model import Content
+from bot.core.address import Address
 from bot.core.courses.csvfile import COLUMNS, CourseFileError, read_courses
 from bot.core.faq.snapshot import FaqError
 from bot.core.ids import parse_id
 from bot.core.messages import N_, Msg, Term
+from bot.delivery.intents import ToUser
 from bot.storage import bookings as repo
 from bot.storage import faq as faq_store
 from bot.storage.cases import audit
@@ -143,7 +148,7 @@ async def faq(
     actor_id: int,
     now: datetime,
     languages: tuple[str, ...],
-    admins: frozenset[int],
+    admins: Sequence[Address],
 ) -> tuple[str, bool]:
     """The FAQ admin commands; returns (reply, whether the FAQ changed)."""
     words = rest.split(maxsplit=2)
@@ -175,15 +180,14 @@ async def faq(
                 result = f"answer of {slug} in {lang} saved"
                 if outdated:
                     result += f"; outdated now: {', '.join(outdated)}"
-                    for admin in sorted(admins):
-                        await tell_user(
-                            session,
-                            user_id=admin,
-                            msg=Msg(
-                                SOURCE_CHANGED,
-                                {"slug": Term(slug), "languages": Term(", ".join(outdated))},
-                            ),
-                            lang="de",
+                    note = Msg(
+                        SOURCE_CHANGED,
+                        {"slug": Term(slug), "languages": Term(", ".join(outdated))},
+                    )
+                    for admin in admins:
+                        await Outbox(session).to_address(
+                            admin,
+                            ToUser(note, "de"),
                             key=f"faq-outdated:{slug}:{now.isoformat()}:{admin}",
                             now=now,
                         )
@@ -213,3 +217,94 @@ async def faq(
             detail=" ".join(words[:2])[:200],
         )
     return result, changed
+
+
+@dataclass(frozen=True)
+class AdminContext:
+    """What an admin command may use, and who runs it."""
+
+    db: Database
+    content: Content
+    catalogue: Catalogue
+    now: datetime
+    languages: tuple[str, ...]
+    actor_id: int
+    # Who hears of FAQ changes: the admins, where their channel reaches them.
+    admins: Sequence[Address] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Result:
+    """An admin command's answer (English, short), and whether the FAQ changed."""
+
+    text: str
+    faq_changed: bool = False
+
+
+@dataclass(frozen=True)
+class AdminCommand:
+    """One admin command: its name, how to call it, and what it does."""
+
+    name: str
+    usage: str
+    run: Callable[[AdminContext, str], Awaitable[Result]]
+    role: str = "admin"
+
+
+def _slots(name: str) -> Callable[[AdminContext, str], Awaitable[Result]]:
+    async def go(ctx: AdminContext, args: str) -> Result:
+        words = [name, *args.split()]
+        return Result(await run(ctx.db, ctx.content, words, actor_id=ctx.actor_id, now=ctx.now))
+
+    return go
+
+
+def _courses(name: str) -> Callable[[AdminContext, str], Awaitable[Result]]:
+    async def go(ctx: AdminContext, args: str) -> Result:
+        text = await courses(ctx.db, ctx.catalogue, name, args, actor_id=ctx.actor_id, now=ctx.now)
+        return Result(text)
+
+    return go
+
+
+def _faq(name: str) -> Callable[[AdminContext, str], Awaitable[Result]]:
+    async def go(ctx: AdminContext, args: str) -> Result:
+        text, changed = await faq(
+            ctx.db,
+            name,
+            args,
+            actor_id=ctx.actor_id,
+            now=ctx.now,
+            languages=ctx.languages,
+            admins=ctx.admins,
+        )
+        return Result(text, changed)
+
+    return go
+
+
+COMMANDS: dict[str, AdminCommand] = {
+    command.name: command
+    for command in (
+        AdminCommand("capacity", "capacity POINT N", _slots("capacity")),
+        AdminCommand("close", "close POINT YYYY-MM-DD [reason]", _slots("close")),
+        AdminCommand("reopen", "reopen POINT YYYY-MM-DD", _slots("reopen")),
+        AdminCommand("course_list", "course_list [text]", _courses("course_list")),
+        AdminCommand("course_add", "course_add CSV-ROW", _courses("course_add")),
+        AdminCommand("course_cancel", "course_cancel ID", _courses("course_cancel")),
+        AdminCommand("faq_list", "faq_list", _faq("faq_list")),
+        AdminCommand("faq_status", "faq_status SLUG", _faq("faq_status")),
+        AdminCommand("faq_set", "faq_set SLUG LANG TEXT", _faq("faq_set")),
+        AdminCommand("faq_question", "faq_question SLUG LANG TEXT", _faq("faq_question")),
+        AdminCommand("faq_add", "faq_add SLUG CATEGORY GERMAN-TEXT", _faq("faq_add")),
+        AdminCommand("faq_unanswered", "faq_unanswered", _faq("faq_unanswered")),
+    )
+}
+
+
+async def execute(ctx: AdminContext, name: str, args: str) -> Result:
+    """Carry out admin command ``name``; raises :class:`AdminError` with the reason."""
+    command = COMMANDS.get(name)
+    if command is None:
+        raise AdminError("unknown command; " + ", ".join(c.usage for c in COMMANDS.values()))
+    return await command.run(ctx, args)

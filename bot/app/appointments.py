@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.outbox import Outbox
 from bot.content.model import Content
 from bot.core.events import BookingDone, BookingFailed
 from bot.core.rules.schedule import (
@@ -19,10 +20,10 @@ from bot.core.rules.schedule import (
     generate_slots,
     nearest,
 )
+from bot.delivery.intents import VisitReminder
 from bot.flows.base import Book
 from bot.storage import bookings as repo
 from bot.storage.models import BookingRow
-from bot.storage.outbox import drop_topic, enqueue
 
 REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=2))
 
@@ -34,7 +35,7 @@ def booking_topic(booking_id: int) -> str:
 
 async def drop_reminders(session: AsyncSession, booking_id: int) -> None:
     """The visit was cancelled, moved or has happened: its pending reminders are dropped."""
-    await drop_topic(session, booking_topic(booking_id), kinds=("reminder",))
+    await Outbox(session).drop_topic(booking_topic(booking_id), kinds=(VisitReminder.kind,))
 
 
 class Appointments:
@@ -115,18 +116,12 @@ class Appointments:
             due = slot.start - lead
             if due > now:
                 hours = int(lead.total_seconds() // 3600)
-                await enqueue(
-                    session,
-                    chat_id=user_id,
-                    kind="reminder",
-                    payload={
-                        "booking_id": booking.id,
-                        "lead_hours": hours,
-                        "starts_at": slot.start.astimezone(UTC).isoformat(),
-                    },
+                await Outbox(session).to_user(
+                    user_id,
+                    VisitReminder(booking.id, hours, slot.start.astimezone(UTC)),
                     key=f"reminder:{booking.id}:{hours}h:{slot.start.astimezone(UTC):%Y%m%dT%H%M}",
-                    due_at=due,
                     now=now,
+                    due_at=due,
                     topic=booking_topic(booking.id),
                     quiet=True,
                     event_at=slot.start,

@@ -11,17 +11,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.outbox import Outbox
+from bot.core.actions import CASE_VERBS
+from bot.core.address import Address
 from bot.core.messages import N_, Msg, When
-from bot.core.serial import arg_to_json
 from bot.core.text import split_for_relay
+from bot.delivery.intents import CaseClosed, CaseNote, RelayToDesk, RelayToUser, ToUser
 from bot.storage import bookings as booking_repo
 from bot.storage.cases import CLOSED, audit, open_case, open_case_of
 from bot.storage.models import CaseRow
-from bot.storage.outbox import enqueue
 from bot.storage.users import as_utc
 
 # What counsellors can do with a case, by callback action.
-ACTIONS = ("confirm", "propose", "attended", "noshow", "close")
+ACTIONS = CASE_VERBS
 USER_TOLD = {
     "confirm": N_("Your appointment is confirmed. See /appointments."),
     "propose": N_(
@@ -39,22 +41,19 @@ async def tell_user(
     session: AsyncSession, *, user_id: int, msg: Msg, lang: str, key: str, now: datetime
 ) -> None:
     """A message to the newcomer, rendered in their language when it is sent."""
-    await enqueue(
-        session,
-        chat_id=user_id,
-        kind="to_user",
-        payload={"msg": arg_to_json(msg), "lang": lang},
-        key=key,
-        due_at=now,
-        now=now,
-    )
+    await Outbox(session).to_user(user_id, ToUser(msg, lang), key=key, now=now)
 
 
 class Casework:
-    """Cases for one counsellors' group (``None``: no group configured, nothing is sent)."""
+    """Cases on one counsellors' desk (``None``: no desk configured, nothing is sent)."""
 
-    def __init__(self, group_id: int | None) -> None:
-        self.group_id = group_id
+    def __init__(self, desk: Address | None) -> None:
+        self.desk = desk
+
+    @property
+    def available(self) -> bool:
+        """Whether counsellors can be reached here."""
+        return self.desk is not None
 
     async def note(
         self,
@@ -68,24 +67,15 @@ class Casework:
         booking_id: int | None = None,
     ) -> CaseRow | None:
         """Open (or reuse) the user's case and tell the group what happened."""
-        if self.group_id is None:
+        if self.desk is None:
             return None
         reason = "booking" if booking_id is not None else "person"
         case, created = await open_case(
             session, user_id=user_id, reason=reason, language=lang, now=now, booking_id=booking_id
         )
-        await enqueue(
-            session,
-            chat_id=self.group_id,
-            kind="case",
-            payload={
-                "case_id": case.id,
-                "event": "opened" if created else event,
-                "booking_id": booking_id,
-                "profile": dict(profile),
-            },
+        await Outbox(session, self.desk).to_desk(
+            CaseNote(case.id, "opened" if created else event, booking_id, dict(profile)),
             key=_key("case", case.id, event, booking_id, now.isoformat()),
-            due_at=now,
             now=now,
         )
         return case
@@ -101,22 +91,20 @@ class Casework:
         update_id: int | None,
     ) -> bool:
         """Pass the newcomer's text to their case's topic; False if no case is open."""
-        if self.group_id is None:
+        if self.desk is None:
             return False
         case = await open_case_of(session, user_id)
         if case is None:
             return False
         key = _key("relay-in", case.id, update_id if update_id is not None else now.isoformat())
+        outbox = Outbox(session, self.desk)
         for n, piece in enumerate(split_for_relay(text)):
             # One second apart: the dispatcher sends them in order, one tick each.
-            await enqueue(
-                session,
-                chat_id=self.group_id,
-                kind="relay_to_group",
-                payload={"case_id": case.id, "text": piece, "lang": lang},
+            await outbox.to_desk(
+                RelayToDesk(case.id, piece, lang),
                 key=key if n == 0 else f"{key}:{n}",
-                due_at=now + timedelta(seconds=n),
                 now=now,
+                due_at=now + timedelta(seconds=n),
             )
         return True
 
@@ -134,15 +122,14 @@ class Casework:
         if case.status == CLOSED or case.user_id is None:
             return False
         key = _key("relay-out", case.id, message_id)
+        outbox = Outbox(session)
         for n, piece in enumerate(split_for_relay(text)):
-            await enqueue(
-                session,
-                chat_id=case.user_id,
-                kind="relay_to_user",
-                payload={"text": piece, "lang": case.language},
+            await outbox.to_user(
+                case.user_id,
+                RelayToUser(piece, case.language),
                 key=key if n == 0 else f"{key}:{n}",
-                due_at=now + timedelta(seconds=n),
                 now=now,
+                due_at=now + timedelta(seconds=n),
             )
         await audit(
             session, actor_id=actor_id, role="counsellor", action="relay", now=now, case_id=case.id
@@ -153,18 +140,11 @@ class Casework:
         self, session: AsyncSession, *, case_ids: list[int], now: datetime
     ) -> bool:
         """Close the topics of cases whose newcomer deleted their data; True if any."""
-        if self.group_id is None:
+        if self.desk is None:
             return False
+        outbox = Outbox(session, self.desk)
         for case_id in case_ids:
-            await enqueue(
-                session,
-                chat_id=self.group_id,
-                kind="case_closed",
-                payload={"case_id": case_id},
-                key=_key("closed", case_id),
-                due_at=now,
-                now=now,
-            )
+            await outbox.to_desk(CaseClosed(case_id), key=_key("closed", case_id), now=now)
         return bool(case_ids)
 
     async def act(
@@ -192,16 +172,9 @@ class Casework:
             await drop_reminders(session, booking.id)
         elif action == "close":
             case.status, case.closed_at = CLOSED, now
-            if self.group_id is not None:
-                await enqueue(
-                    session,
-                    chat_id=self.group_id,
-                    kind="case_closed",
-                    payload={"case_id": case.id},
-                    key=_key("closed", case.id),
-                    due_at=now,
-                    now=now,
-                )
+            await Outbox(session, self.desk).to_desk(
+                CaseClosed(case.id), key=_key("closed", case.id), now=now
+            )
         if action in USER_TOLD and case.user_id is not None:
             msg = Msg(USER_TOLD[action])
             if action == "confirm" and booking is not None:

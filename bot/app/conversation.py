@@ -8,9 +8,11 @@ transaction, and renders the replies in the user's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -20,11 +22,15 @@ from bot.app.appointments import Appointments, profile
 from bot.app.casework import Casework
 from bot.app.content import content_from_db, load_files_into_db
 from bot.app.courses import Catalogue, ReminderPlan
+from bot.app.desk import Desk
 from bot.app.privacy import mydata_reply
+from bot.app.uow import UnitOfWork, unit_of_work
 from bot.content.model import Content
+from bot.core.actions import StopCourse, StopNews
+from bot.core.address import Address
 from bot.core.events import CommandIn, Event, TextIn
 from bot.core.faq.snapshot import FaqSnapshot
-from bot.core.messages import Msg
+from bot.core.messages import Msg, Reply
 from bot.core.rules.timing import QuietHours
 from bot.core.state import State
 from bot.flows.base import (
@@ -47,11 +53,12 @@ from bot.i18n.render import Rendered, Renderer
 from bot.runtime.config import Settings
 from bot.storage import bookings as booking_repo
 from bot.storage import faq as faq_store
+from bot.storage import identities
 from bot.storage.cases import audit, open_case_of
 from bot.storage.courses import upcoming
 from bot.storage.db import Database
 from bot.storage.models import User
-from bot.storage.personal import collect, forget, inactive_users
+from bot.storage.personal import collect, forget, inactive_users, nothing_stored
 from bot.storage.users import load_conversation, save_conversation
 
 Clock = Callable[[], datetime]
@@ -110,7 +117,8 @@ class Wegweiser:
         self.renderer = Renderer(self.catalogs, settings.timezone)
         self.clock = clock
         self.appointments = Appointments(settings.timezone)
-        self.casework = Casework(settings.counsellor_chat_id)
+        self.casework = Casework(settings.desk)
+        self.desk = Desk(db, self.casework, clock)
         self.catalogue = Catalogue(
             ReminderPlan(
                 days_before=settings.course_reminder_days,
@@ -146,15 +154,19 @@ class Wegweiser:
             raise RuntimeError("content not loaded")
         return self._content
 
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work on this bot's database, clock and counsellors' desk."""
+        return unit_of_work(self.db, self.clock, self.settings.desk)
+
     async def _ctx(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         user_id: int,
         state: State,
         needs: frozenset[str],
         client_language: str | None,
     ) -> Ctx:
-        now = self.clock()
+        now = uow.now
         ctx = Ctx(
             content=self.content,
             today=now.astimezone(ZoneInfo(self.settings.timezone)).date(),
@@ -162,12 +174,13 @@ class Wegweiser:
             suggested=suggest_language(client_language, self.catalogs.languages),
             now=now,
             tz=self.settings.timezone,
-            counselling_available=self.settings.counsellor_chat_id is not None,
+            counselling_available=self.casework.available,
             faq=self.faq,
             inactivity_days=self.settings.inactivity_days,
         )
         if not state.consent:
             return ctx
+        session = uow.session
         if "booking" in needs:
             ctx = replace(
                 ctx,
@@ -188,147 +201,170 @@ class Wegweiser:
 
     async def handle(
         self,
-        user_id: int,
+        address: Address,
         event: Event,
         *,
         update_id: int | None = None,
         client_language: str | None = None,
     ) -> Answer:
-        """Apply one event of one user and return what to say.
+        """Apply one event of the user at ``address`` and return what to say.
 
-        A Telegram update that was already applied (``update_id`` not newer than the last one)
-        changes nothing and shows the current step again.
+        An update that was already applied (``update_id`` not newer than the last one of this
+        identity) changes nothing and shows the current step again.
         """
-        async with self.db.transaction() as session:
-            state, last, _known = await load_conversation(
-                session, user_id, lock=not self.db.is_sqlite
-            )
+        async with self.unit() as uow:
+            known = await identities.resolve(uow.session, address, uow.now, lock=uow.lock)
+            user_id = known.user_id
+            state, _has_state = await load_conversation(uow.session, user_id, lock=False)
             needs = data_needs(state, event)
-            ctx = await self._ctx(session, user_id, state, needs, client_language)
-            queued = False
-            if update_id is not None and last is not None and update_id <= last:
+            ctx = await self._ctx(uow, user_id, state, needs, client_language)
+            seen = known.last_update_id
+            if update_id is not None and seen is not None and update_id <= seen:
                 outcome = Outcome(state, tuple(prompt(state, ctx)))
             else:
                 outcome = handle(state, event, ctx)
                 more = data_needs(outcome.state, None) - needs
                 if more:  # the next step needs data this one did not: decide again with it
                     needs |= more
-                    ctx = await self._ctx(session, user_id, state, needs, client_language)
+                    ctx = await self._ctx(uow, user_id, state, needs, client_language)
                     outcome = handle(state, event, ctx)
                 lang = outcome.state.lang or state.lang or self.settings.default_language
-                outcome, queued = await self._apply(
-                    session, user_id, outcome, lang, update_id, client_language
-                )
-                if not any(isinstance(e, Erase) for e in outcome.effects):
-                    await save_conversation(
-                        session, user_id, outcome.state, update_id, self.clock()
+                step = _Step(uow, user_id, lang, update_id, client_language, outcome, known.new)
+                for effect in outcome.effects:
+                    await self._effects[type(effect)](self, step, effect)
+                if step.reprompt:
+                    fresh = await self._ctx(uow, user_id, step.outcome.state, needs, None)
+                    after = step.outcome
+                    step.outcome = Outcome(
+                        after.state,
+                        after.replies + tuple(prompt(after.state, fresh)),
+                        after.effects,
                     )
+                outcome = step.outcome
+                if not step.erased:
+                    await save_conversation(uow.session, user_id, outcome.state, uow.now)
+                    await identities.note_update(uow.session, address, update_id, uow.now)
+            queued = uow.queued
         lang = outcome.state.lang or state.lang or ctx.suggested or self.settings.default_language
         rendered = tuple(self.renderer.reply(r, lang) for r in outcome.replies)
         return Answer(lang, rendered, outcome.state.step, outcome.state.version, queued)
 
-    async def _apply(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        outcome: Outcome,
-        lang: str,
-        update_id: int | None,
-        client_language: str | None,
-    ) -> tuple[Outcome, bool]:
-        """Carry out the flow's effects in the open transaction; returns the final outcome."""
-        now = self.clock()
-        queued = False
-        reprompt = False
-        about = profile(outcome.state.answers, lang)
-        needs = data_needs(outcome.state, None)
+    # The flows' effects, each carried out in the update's unit of work.
 
-        async def note(event: str, booking_id: int | None = None) -> bool:
-            case = await self.casework.note(
+    async def _note(self, step: _Step, event: str, booking_id: int | None = None) -> None:
+        case = await self.casework.note(
+            step.uow.session,
+            user_id=step.user_id,
+            event=event,
+            lang=step.lang,
+            profile=profile(step.outcome.state.answers, step.lang),
+            now=step.uow.now,
+            booking_id=booking_id,
+        )
+        step.uow.queued |= case is not None
+
+    async def _erase_effect(self, step: _Step, _effect: Erase) -> None:
+        step.uow.queued |= await self.erase(step.uow.session, step.user_id, step.uow.now)
+        step.erased = True
+
+    async def _export(self, step: _Step, _effect: Export) -> None:
+        # Someone who writes for the first time has nothing stored yet (this very message is
+        # only being saved now).
+        data = nothing_stored() if step.new else await collect(step.uow.session, step.user_id)
+        export = mydata_reply(
+            data,
+            self.content,
+            inactivity_days=self.settings.inactivity_days,
+            tz=ZoneInfo(self.settings.timezone),
+            now=step.uow.now,
+        )
+        step.add_replies(export)
+        step.reprompt = True
+
+    async def _book(self, step: _Step, effect: Book) -> None:
+        uow = step.uow
+        result, booking = await self.appointments.book(
+            uow.session,
+            self.content,
+            user_id=step.user_id,
+            effect=effect,
+            language=step.lang,
+            now=uow.now,
+        )
+        if booking is not None:
+            await self._note(step, "rescheduled" if effect.replaces else "booked", booking.id)
+            uow.queued = True
+        state = step.outcome.state
+        needs = data_needs(state, None)
+        fresh = await self._ctx(uow, step.user_id, state, needs, step.client_language)
+        after = handle(state, result, fresh)
+        step.outcome = Outcome(
+            after.state, step.outcome.replies + after.replies, step.outcome.effects
+        )
+
+    async def _cancel(self, step: _Step, effect: Cancel) -> None:
+        booking = await booking_repo.get_booking(step.uow.session, effect.booking_id)
+        if booking is not None and booking.user_id == step.user_id:
+            await self.appointments.end(step.uow.session, booking, "cancelled", step.uow.now)
+            await self._note(step, "cancelled", booking.id)
+            step.uow.queued = True
+        step.reprompt = True
+
+    async def _follow(self, step: _Step, effect: Follow) -> None:
+        session, now = step.uow.session, step.uow.now
+        if effect.follow:
+            await self.catalogue.follow(
                 session,
-                user_id=user_id,
-                event=event,
-                lang=lang,
-                profile=about,
+                user_id=step.user_id,
+                course_id=effect.course_id,
+                language=step.lang,
                 now=now,
-                booking_id=booking_id,
             )
-            return case is not None
+        else:
+            await self.catalogue.unfollow(session, user_id=step.user_id, course_id=effect.course_id)
+        step.reprompt = True
 
-        for effect in outcome.effects:
-            if isinstance(effect, Erase):
-                queued = await self.erase(session, user_id, now) or queued
-            elif isinstance(effect, Export):
-                data = await collect(session, user_id)
-                export = mydata_reply(
-                    data,
-                    self.content,
-                    inactivity_days=self.settings.inactivity_days,
-                    tz=ZoneInfo(self.settings.timezone),
-                    now=now,
-                )
-                outcome = Outcome(outcome.state, (*outcome.replies, export), outcome.effects)
-                reprompt = True
-            elif isinstance(effect, Book):
-                result, booking = await self.appointments.book(
-                    session, self.content, user_id=user_id, effect=effect, language=lang, now=now
-                )
-                if booking is not None:
-                    await note("rescheduled" if effect.replaces else "booked", booking.id)
-                    queued = True
-                fresh = await self._ctx(session, user_id, outcome.state, needs, client_language)
-                after = handle(outcome.state, result, fresh)
-                outcome = Outcome(after.state, outcome.replies + after.replies, outcome.effects)
-            elif isinstance(effect, Cancel):
-                booking = await booking_repo.get_booking(session, effect.booking_id)
-                if booking is not None and booking.user_id == user_id:
-                    await self.appointments.end(session, booking, "cancelled", now)
-                    await note("cancelled", booking.id)
-                    queued = True
-                reprompt = True
-            elif isinstance(effect, Follow):
-                if effect.follow:
-                    await self.catalogue.follow(
-                        session, user_id=user_id, course_id=effect.course_id, language=lang, now=now
-                    )
-                else:
-                    await self.catalogue.unfollow(
-                        session, user_id=user_id, course_id=effect.course_id
-                    )
-                reprompt = True
-            elif isinstance(effect, FollowNews):
-                if effect.filters is None:
-                    await self.catalogue.unfollow_matches(session, user_id=user_id)
-                else:
-                    await self.catalogue.follow_matches(
-                        session,
-                        user_id=user_id,
-                        filters=dict(effect.filters),
-                        language=lang,
-                        now=now,
-                    )
-                reprompt = True
-            elif isinstance(effect, Unanswered):
-                await faq_store.remember_unanswered(session, lang, effect.text, now)
-            elif isinstance(effect, OpenCase):
-                queued = await note("person") or queued
-            elif isinstance(effect, Relay):
-                queued = (
-                    await self.casework.relay_from_user(
-                        session,
-                        user_id=user_id,
-                        text=effect.text,
-                        lang=lang,
-                        now=now,
-                        update_id=update_id,
-                    )
-                    or queued
-                )
-        if reprompt:
-            fresh = await self._ctx(session, user_id, outcome.state, needs, client_language)
-            replies = outcome.replies + tuple(prompt(outcome.state, fresh))
-            outcome = Outcome(outcome.state, replies, outcome.effects)
-        return outcome, queued
+    async def _follow_news(self, step: _Step, effect: FollowNews) -> None:
+        session = step.uow.session
+        if effect.filters is None:
+            await self.catalogue.unfollow_matches(session, user_id=step.user_id)
+        else:
+            await self.catalogue.follow_matches(
+                session,
+                user_id=step.user_id,
+                filters=dict(effect.filters),
+                language=step.lang,
+                now=step.uow.now,
+            )
+        step.reprompt = True
+
+    async def _unanswered(self, step: _Step, effect: Unanswered) -> None:
+        await faq_store.remember_unanswered(step.uow.session, step.lang, effect.text, step.uow.now)
+
+    async def _open_case(self, step: _Step, _effect: OpenCase) -> None:
+        await self._note(step, "person")
+
+    async def _relay(self, step: _Step, effect: Relay) -> None:
+        step.uow.queued |= await self.casework.relay_from_user(
+            step.uow.session,
+            user_id=step.user_id,
+            text=effect.text,
+            lang=step.lang,
+            now=step.uow.now,
+            update_id=step.update_id,
+        )
+
+    _effects: ClassVar[dict[type, Callable[[Any, _Step, Any], Awaitable[None]]]] = {
+        Erase: _erase_effect,
+        Export: _export,
+        Book: _book,
+        Cancel: _cancel,
+        Follow: _follow,
+        FollowNews: _follow_news,
+        Unanswered: _unanswered,
+        OpenCase: _open_case,
+        Relay: _relay,
+    }
 
     async def erase(self, session: AsyncSession, user_id: int, now: datetime) -> bool:
         """Delete everything about the user (see :func:`bot.storage.personal.forget`).
@@ -353,10 +389,11 @@ class Wegweiser:
         erased = 0
         for user_id in candidates:
             async with self.db.transaction() as session:
-                # Lock the conversation as an update would, then check again: they may just
-                # have written.
-                await load_conversation(session, user_id, lock=not self.db.is_sqlite)
-                seen = await session.scalar(select(User.last_seen_at).where(User.id == user_id))
+                # Lock the user as an update would, then check again: they may just have written.
+                query = select(User.last_seen_at).where(User.id == user_id)
+                if not self.db.is_sqlite:
+                    query = query.with_for_update()
+                seen = await session.scalar(query)
                 if seen is None or seen >= cutoff:
                     continue
                 await self.erase(session, user_id, now)
@@ -369,34 +406,68 @@ class Wegweiser:
                 )
         return erased
 
-    async def stop_following(self, user_id: int, kind: str, course_id: int) -> str:
+    async def stop_following(self, address: Address, action: StopCourse | StopNews) -> str:
         """The "stop these" button of a course message; returns the user's language."""
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(User).where(User.id == user_id).values(last_seen_at=self.clock())
+        async with self.unit() as uow:
+            known = await identities.find(uow.session, address)
+            if known is None:
+                return self.settings.default_language
+            await identities.note_update(uow.session, address, None, uow.now)
+            await uow.session.execute(
+                update(User).where(User.id == known.user_id).values(last_seen_at=uow.now)
             )
-            if kind == "m":
-                await self.catalogue.unfollow_matches(session, user_id=user_id)
+            if isinstance(action, StopNews):
+                await self.catalogue.unfollow_matches(uow.session, user_id=known.user_id)
             else:
-                await self.catalogue.unfollow(session, user_id=user_id, course_id=course_id)
-            state, _last, _known = await load_conversation(session, user_id, lock=False)
+                await self.catalogue.unfollow(
+                    uow.session, user_id=known.user_id, course_id=action.course_id
+                )
+            state, _has_state = await load_conversation(uow.session, known.user_id, lock=False)
         return state.lang or self.settings.default_language
 
-    async def current(self, user_id: int, *, client_language: str | None = None) -> Answer:
+    async def _state_of(self, session: AsyncSession, address: Address) -> tuple[int | None, State]:
+        known = await identities.find(session, address)
+        if known is None:
+            return None, State()
+        state, _has_state = await load_conversation(session, known.user_id, lock=False)
+        return known.user_id, state
+
+    async def current(self, address: Address, *, client_language: str | None = None) -> Answer:
         """The current step of a user, shown again without changing anything."""
-        async with self.db.sessions() as session:
-            state, _last, _known = await load_conversation(session, user_id, lock=False)
-            ctx = await self._ctx(session, user_id, state, data_needs(state, None), client_language)
+        async with self.unit() as uow:
+            user_id, state = await self._state_of(uow.session, address)
+            needs = data_needs(state, None)
+            ctx = await self._ctx(uow, user_id or 0, state, needs, client_language)
         lang = state.lang or ctx.suggested or self.settings.default_language
         replies = tuple(self.renderer.reply(r, lang) for r in prompt(state, ctx))
         return Answer(lang, replies, state.step, state.version)
 
-    async def language_of(self, user_id: int, client_language: str | None = None) -> str:
+    async def language_of(self, address: Address, client_language: str | None = None) -> str:
         """The language a user chose, else the one their client suggests, else the default."""
         async with self.db.sessions() as session:
-            state, _last, _known = await load_conversation(session, user_id, lock=False)
+            _user_id, state = await self._state_of(session, address)
         return state.lang or suggest_language(client_language) or self.settings.default_language
 
     def text(self, msg: Msg, lang: str) -> str:
         """One message in ``lang``, for channel texts outside the flows."""
         return self.renderer.text(msg, lang)
+
+
+@dataclass
+class _Step:
+    """One update in the making: what the effects read and change."""
+
+    uow: UnitOfWork
+    user_id: int
+    lang: str
+    update_id: int | None
+    client_language: str | None
+    outcome: Outcome
+    new: bool = False
+    reprompt: bool = False
+    erased: bool = False
+
+    def add_replies(self, *replies: Reply) -> None:
+        self.outcome = Outcome(
+            self.outcome.state, (*self.outcome.replies, *replies), self.outcome.effects
+        )

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.outbox import Outbox
 from bot.core.courses.matching import CourseView, Filters, eligible_types, matches
 from bot.core.courses.model import ACTIVE, ARCHIVED, CANCELLED, Course
 from bot.core.rules.timing import QuietHours, course_start, not_at_night
+from bot.delivery.intents import CourseEvent, CourseNews, CourseStart
 from bot.storage.courses import to_view
 from bot.storage.models import CourseRow, CourseSubscriptionRow, MatchSubscriptionRow
-from bot.storage.outbox import drop_topic, enqueue
 
-COURSE_START = "course_start"
 # Changes newcomers must hear of: when, where, at what times, and cancellation.
 IMPORTANT = ("starts_on", "ends_on", "weekdays", "time_from", "time_to", "address", "district")
 
@@ -87,7 +87,7 @@ class Catalogue:
         return not_at_night(now, self.plan.quiet, self.plan.tz, event_at)
 
     async def _tell_followers(
-        self, session: AsyncSession, row: CourseRow, event: str, now: datetime, tag: str
+        self, session: AsyncSession, row: CourseRow, event: CourseEvent, now: datetime, tag: str
     ) -> int:
         subs = (
             await session.execute(
@@ -99,21 +99,21 @@ class Catalogue:
         # Whether the message may come at night is measured against a start still ahead.
         ahead = start if event != "cancelled" and start > now else None
         for sub in subs:
-            await enqueue(
-                session,
-                chat_id=sub.user_id,
-                kind="course",
-                payload={"course_id": row.id, "event": event, "lang": sub.language},
+            await Outbox(session).to_user(
+                sub.user_id,
+                CourseNews(row.id, event, sub.language),
                 key=f"course:{row.id}:{event}:{tag}:{sub.user_id}",
-                due_at=self._due(now, ahead),
                 now=now,
+                due_at=self._due(now, ahead),
                 topic=course_topic(row.id, sub.user_id),
                 quiet=True,
                 event_at=ahead,
             )
             # Reminders before the start follow the new plan (or stop when cancelled).
             if event == "cancelled":
-                await drop_topic(session, course_topic(row.id, sub.user_id), kinds=(COURSE_START,))
+                await Outbox(session).drop_topic(
+                    course_topic(row.id, sub.user_id), kinds=(CourseStart.kind,)
+                )
             else:
                 await self._plan_before_start(session, row, sub.user_id, sub.language, now)
             count += 1
@@ -137,21 +137,15 @@ class Catalogue:
                 continue
             key = f"course:{row.id}:starts:{days}d:{moment.astimezone(UTC):%Y%m%dT%H%M}:{user_id}"
             planned.append((key, days, due))
-        await drop_topic(session, topic, kinds=(COURSE_START,), keep=[k for k, _d, _t in planned])
+        outbox = Outbox(session)
+        await outbox.drop_topic(topic, kinds=(CourseStart.kind,), keep=[k for k, _d, _t in planned])
         for key, days, due in planned:
-            await enqueue(
-                session,
-                chat_id=user_id,
-                kind=COURSE_START,
-                payload={
-                    "course_id": row.id,
-                    "days": days,
-                    "lang": language,
-                    "starts_at": start.astimezone(UTC).isoformat(),
-                },
+            await outbox.to_user(
+                user_id,
+                CourseStart(row.id, days, language, start.astimezone(UTC)),
                 key=key,
-                due_at=due,
                 now=now,
+                due_at=due,
                 topic=topic,
                 quiet=True,
                 event_at=start,
@@ -258,19 +252,12 @@ class Catalogue:
             age = str(sub.filters.get("age") or "")
             if not matches(view, filters, eligible_types(age), today):
                 continue
-            await enqueue(
-                session,
-                chat_id=sub.user_id,
-                kind="course",
-                payload={
-                    "course_id": row.id,
-                    "event": "new",
-                    "lang": sub.language,
-                    "match": sub.id,
-                },
+            await Outbox(session).to_user(
+                sub.user_id,
+                CourseNews(row.id, "new", sub.language, sub.id),
                 key=f"course:{row.id}:new:{sub.id}",
-                due_at=self._due(now, start),
                 now=now,
+                due_at=self._due(now, start),
                 topic=course_topic(row.id, sub.user_id),
                 quiet=True,
                 event_at=start,
@@ -324,7 +311,7 @@ class Catalogue:
                 CourseSubscriptionRow.course_id == course_id,
             )
         )
-        await drop_topic(session, course_topic(course_id, user_id))
+        await Outbox(session).drop_topic(course_topic(course_id, user_id))
 
     async def unfollow_matches(self, session: AsyncSession, *, user_id: int) -> None:
         """Stop news of new courses."""

@@ -55,9 +55,11 @@ def summary(
     user = data.get("user")
     if user is None:
         return Msg(NOTHING)
-    lines: list[Arg] = [
-        Msg(INTRO),
-        Msg(N_("Telegram ID: {id}"), {"id": Term(str(data["telegram_id"]))}),
+    lines: list[Arg] = [Msg(INTRO)]
+    lines += [
+        Msg(N_("Telegram ID: {id}"), {"id": Term(str(identity["external_id"]))})
+        for identity in data["identities"]
+        if identity["channel"] == "telegram"
     ]
     if user["language"]:
         name = LANGUAGE_NAMES.get(user["language"], user["language"])
@@ -85,9 +87,7 @@ def summary(
     ]
     messages = data["messages"]
     relayed = sum(1 for m in messages if m["kind"] in RELAYS)
-    waiting = sum(
-        1 for m in messages if m["chat_id"] == data["telegram_id"] and m["state"] == PENDING
-    )
+    waiting = sum(1 for m in messages if m["user_id"] == data["user_id"] and m["state"] == PENDING)
     lines += [
         Msg(N_("Messages between you and your counsellor: {n}"), {"n": relayed}),
         Msg(N_("Messages waiting to be sent to you: {n}"), {"n": waiting}),

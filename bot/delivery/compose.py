@@ -1,23 +1,37 @@
-"""What each kind of outbox message says, rendered when it is sent, in its reader's language."""
+"""What each kind of outbox message says, rendered when it is sent, in its reader's language.
+
+The composer reads a row's intent, checks that it is still wanted, renders it in the reader's
+language (counsellors read German) and hands it to the row's channel: to its transport for a
+newcomer, to its desk for a case. Markup, splitting and buttons' wire format are the channel's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from html import escape
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.content.model import Content
+from bot.core.actions import Action, CaseAction, CaseVerb, StopCourse, StopNews
 from bot.core.courses.cards import card
 from bot.core.labels import AGE, LANGUAGE_NAMES, YES_NO
 from bot.core.messages import N_, Arg, Clock, Day, Lines, Msg, Named, Term, When, counted
 from bot.core.rules.timing import course_start
-from bot.core.serial import arg_from_json
 from bot.delivery.dispatcher import Skip
+from bot.delivery.intents import (
+    CaseNote,
+    CourseNews,
+    CourseStart,
+    Intent,
+    RelayToDesk,
+    RelayToUser,
+    ToUser,
+    VisitReminder,
+    read,
+)
+from bot.delivery.ports import CaseRef, ChannelPort, Desk, Outgoing
 from bot.i18n.render import Renderer
 from bot.storage import bookings as booking_repo
-from bot.storage.cases import remember_message
 from bot.storage.courses import to_view
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -30,7 +44,6 @@ from bot.storage.models import (
 from bot.storage.users import as_utc
 
 COUNSELLOR_LANGUAGE = "de"
-Buttons = list[list[tuple[str, str]]]
 
 EVENTS = {
     "opened": N_("New case"),
@@ -44,7 +57,7 @@ COURSE_EVENTS = {
     "cancelled": N_("A course you follow has been cancelled:"),
     "new": N_("A new course that fits your wishes:"),
 }
-CASE_BUTTONS = (
+CASE_BUTTONS: tuple[tuple[CaseVerb, str], ...] = (
     ("confirm", N_("Confirm")),
     ("propose", N_("Propose another time")),
     ("attended", N_("Attended")),
@@ -68,44 +81,21 @@ COURSE_TODAY = N_("Your course starts today at {time}.")
 COURSE_TOMORROW = N_("Your course starts tomorrow at {time}.")
 
 
-class Transport(Protocol):
-    """Where messages go (Telegram). Raises the dispatcher's Retry, Blocked or Permanent."""
-
-    async def send(
-        self,
-        chat_id: int,
-        html: str,
-        *,
-        thread_id: int | None = None,
-        reply_to: int | None = None,
-        buttons: Buttons | None = None,
-    ) -> int:
-        """Send HTML text; returns the message id."""
-        ...
-
-    async def create_topic(self, chat_id: int, name: str) -> int | None:
-        """Create a forum topic; ``None`` if the chat has no topics."""
-        ...
-
-    async def close_topic(self, chat_id: int, thread_id: int) -> None:
-        """Close a forum topic."""
-        ...
-
-
 class Composer:
-    """Turns outbox rows into messages and sends them through a transport."""
+    """Turns outbox rows into messages and hands them to their channel."""
 
     def __init__(
         self,
         db: Database,
         renderer: Renderer,
         content: Callable[[], Content],
-        transport: Transport,
+        channels: Mapping[str, ChannelPort],
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tz: str = "Europe/Berlin",
     ) -> None:
-        self.db, self.renderer, self.content, self.transport = db, renderer, content, transport
+        self.db, self.renderer, self.content = db, renderer, content
+        self.channels = channels
         self.clock, self.tz = clock, ZoneInfo(tz)
 
     def _days_until(self, moment: datetime) -> int:
@@ -128,32 +118,78 @@ class Composer:
             {"day": Day(local.date()), "time": Clock(moment)},
         )
 
-    def _html(self, arg: Arg, lang: str, title: Msg | None = None) -> str:
-        body = escape(self.renderer.text(arg, lang), quote=False)
-        if title is None:
-            return body
-        return f"<b>{escape(self.renderer.text(title, lang), quote=False)}</b>\n{body}"
-
-    async def __call__(self, row: OutboxRow) -> None:
-        handler = getattr(self, f"_send_{row.kind}", None)
-        if handler is None:
-            raise Skip(f"unknown kind {row.kind}")
-        await handler(row)
-
-    async def _send_to_user(self, row: OutboxRow) -> None:
-        msg = arg_from_json(row.payload["msg"])
-        await self.transport.send(row.chat_id, self._html(msg, row.payload["lang"]))
-
-    async def _send_relay_to_user(self, row: OutboxRow) -> None:
-        lang = row.payload["lang"]
-        text = self._html(Msg(N_("Your counsellor:")), lang)
-        await self.transport.send(
-            row.chat_id, f"<b>{text}</b>\n{escape(row.payload['text'], quote=False)}"
+    def _outgoing(
+        self,
+        body: Arg,
+        lang: str,
+        title: Msg | None = None,
+        buttons: tuple[tuple[Msg, Action], ...] = (),
+    ) -> Outgoing:
+        return Outgoing(
+            body=self.renderer.text(body, lang),
+            title=self.renderer.text(title, lang) if title is not None else None,
+            buttons=tuple((self.renderer.text(label, lang), act) for label, act in buttons),
         )
 
-    async def _send_reminder(self, row: OutboxRow) -> None:
+    def _channel(self, row: OutboxRow) -> ChannelPort:
+        channel = self.channels.get(row.channel)
+        if channel is None:
+            raise Skip(f"no channel {row.channel}")
+        return channel
+
+    async def _to_user(self, row: OutboxRow, message: Outgoing) -> None:
+        await self._channel(row).transport.send(row.address, message)
+
+    def _desk(self, row: OutboxRow) -> Desk:
+        desk = self._channel(row).desk
+        if desk is None:
+            raise Skip(f"no desk on {row.channel}")
+        return desk
+
+    async def __call__(self, row: OutboxRow) -> None:
+        try:
+            intent = read(row.kind, row.payload)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise Skip(f"unreadable {row.kind}: {type(exc).__name__}") from exc
+        await self._send(row, intent)
+
+    async def _send(self, row: OutboxRow, intent: Intent) -> None:
+        if isinstance(intent, ToUser):
+            await self._to_user(row, self._outgoing(intent.msg, intent.lang))
+        elif isinstance(intent, RelayToUser):
+            heading = Msg(N_("Your counsellor:"))
+            message = Outgoing(intent.text, self.renderer.text(heading, intent.lang))
+            await self._to_user(row, message)
+        elif isinstance(intent, VisitReminder):
+            await self._reminder(row, intent)
+        elif isinstance(intent, CourseStart):
+            await self._course_start(row, intent)
+        elif isinstance(intent, CourseNews):
+            await self._course_news(row, intent)
+        elif isinstance(intent, CaseNote):
+            await self._case_note(row, intent)
+        elif isinstance(intent, RelayToDesk):
+            case = await self._case(intent.case_id)
+            head = Msg(
+                N_("Case #{number}, message in {language}:"),
+                {"number": Term(str(case.id)), "language": Term(intent.lang)},
+            )
+            message = Outgoing(intent.text, self.renderer.text(head, COUNSELLOR_LANGUAGE))
+            await self._desk(row).post(row.address, case, message)
+        else:
+            case = await self._case(intent.case_id)
+            title = Msg(N_("Case #{number}"), {"number": Term(str(case.id))})
+            desk = self._desk(row)
+            await desk.post(
+                row.address,
+                case,
+                self._outgoing(Msg(N_("Case closed")), COUNSELLOR_LANGUAGE, title),
+            )
+            await desk.close(row.address, case)
+
+    async def _reminder(self, row: OutboxRow, intent: VisitReminder) -> None:
         async with self.db.sessions() as session:
-            booking = await booking_repo.get_booking(session, row.payload["booking_id"])
+            booking = await booking_repo.get_booking(session, intent.booking_id)
         if booking is None or booking.status != booking_repo.ACTIVE:
             raise Skip("appointment no longer active")
         start = as_utc(booking.starts_at)
@@ -167,46 +203,25 @@ class Composer:
             msg = Msg(text, {"point": named, "time": Clock(start)})
         else:
             msg = Msg(REMINDER, {"point": named, "when": When(start)})
-        await self.transport.send(row.chat_id, self._html(msg, booking.language))
+        await self._to_user(row, self._outgoing(msg, booking.language))
 
-    async def _case(self, case_id: int) -> CaseRow:
+    async def _case(self, case_id: int) -> CaseRef:
         async with self.db.sessions() as session:
             case = await session.get(CaseRow, case_id)
         if case is None:
             raise Skip("case gone")
-        return case
+        return CaseRef(case.id, case.language, case.booking_id is not None)
 
-    async def _ensure_topic(self, case: CaseRow, chat_id: int) -> CaseRow:
-        if case.thread_id is not None:
-            return case
-        name = f"#{case.id} · {case.language} · {'Termin' if case.booking_id else 'Gespräch'}"
-        thread = await self.transport.create_topic(chat_id, name)
-        if thread is not None:
-            async with self.db.transaction() as session:
-                stored = await session.get(CaseRow, case.id)
-                if stored is not None:
-                    stored.thread_id = thread
-            case.thread_id = thread
-        return case
-
-    async def _post(
-        self, case: CaseRow, chat_id: int, html: str, buttons: Buttons | None = None
-    ) -> None:
-        reply_to = None if case.thread_id is not None else case.anchor_message_id
-        message_id = await self.transport.send(
-            chat_id, html, thread_id=case.thread_id, reply_to=reply_to, buttons=buttons
-        )
-        async with self.db.transaction() as session:
-            await remember_message(session, chat_id, message_id, case.id)
-            stored = await session.get(CaseRow, case.id)
-            if stored is not None and stored.thread_id is None and stored.anchor_message_id is None:
-                stored.anchor_message_id = message_id
-
-    async def _send_case(self, row: OutboxRow) -> None:
-        case = await self._ensure_topic(await self._case(row.payload["case_id"]), row.chat_id)
-        lang = COUNSELLOR_LANGUAGE
-        lines: list[Arg] = [Msg(EVENTS.get(row.payload["event"], EVENTS["opened"]))]
-        profile = row.payload.get("profile") or {}
+    async def _case_note(self, row: OutboxRow, intent: CaseNote) -> None:
+        async with self.db.sessions() as session:
+            stored = await session.get(CaseRow, intent.case_id)
+            if stored is None:
+                raise Skip("case gone")
+            booking_id = intent.booking_id or stored.booking_id
+            booking = await booking_repo.get_booking(session, booking_id) if booking_id else None
+        case = CaseRef(stored.id, stored.language, stored.booking_id is not None)
+        lines: list[Arg] = [Msg(EVENTS.get(intent.event, EVENTS["opened"]))]
+        profile = intent.profile
         content = self.content()
         status = content.statuses.get(profile.get("status", ""))
         if status is not None:
@@ -224,88 +239,61 @@ class Composer:
                 {"language": Term(f"{LANGUAGE_NAMES.get(code, code)} ({code})")},
             )
         )
-        booking_id = row.payload.get("booking_id") or case.booking_id
-        if booking_id:
-            async with self.db.sessions() as session:
-                booking = await booking_repo.get_booking(session, booking_id)
-            if booking is not None:
-                point = content.points.get(booking.point)
-                named: Arg = Named(point.name, point.name_de) if point else Term(booking.point)
-                lines.append(
-                    Msg(
-                        N_("Appointment: {point}, {when}"),
-                        {"point": named, "when": When(as_utc(booking.starts_at))},
-                    )
+        if booking is not None:
+            point = content.points.get(booking.point)
+            named: Arg = Named(point.name, point.name_de) if point else Term(booking.point)
+            lines.append(
+                Msg(
+                    N_("Appointment: {point}, {when}"),
+                    {"point": named, "when": When(as_utc(booking.starts_at))},
                 )
+            )
         title = Msg(N_("Case #{number}"), {"number": Term(str(case.id))})
-        buttons = [
-            [(self.renderer.text(Msg(label), lang), f"c:{case.id}:{action}")]
-            for action, label in CASE_BUTTONS
-        ]
-        await self._post(case, row.chat_id, self._html(Lines(tuple(lines)), lang, title), buttons)
+        buttons = tuple((Msg(label), CaseAction(case.id, verb)) for verb, label in CASE_BUTTONS)
+        message = self._outgoing(Lines(tuple(lines)), COUNSELLOR_LANGUAGE, title, buttons)
+        await self._desk(row).post(row.address, case, message)
 
-    async def _send_relay_to_group(self, row: OutboxRow) -> None:
-        case = await self._ensure_topic(await self._case(row.payload["case_id"]), row.chat_id)
-        head = self._html(
-            Msg(
-                N_("Case #{number}, message in {language}:"),
-                {"number": Term(str(case.id)), "language": Term(row.payload["lang"])},
-            ),
-            COUNSELLOR_LANGUAGE,
-        )
-        await self._post(
-            case, row.chat_id, f"<b>{head}</b>\n{escape(row.payload['text'], quote=False)}"
-        )
-
-    async def _send_case_closed(self, row: OutboxRow) -> None:
-        case = await self._case(row.payload["case_id"])
-        title = Msg(N_("Case #{number}"), {"number": Term(str(case.id))})
-        await self._post(
-            case, row.chat_id, self._html(Msg(N_("Case closed")), COUNSELLOR_LANGUAGE, title)
-        )
-        if case.thread_id is not None:
-            await self.transport.close_topic(row.chat_id, case.thread_id)
-
-    async def _course_for(self, row: OutboxRow) -> CourseRow:
+    async def _course_for(self, row: OutboxRow, course_id: int, match: int | None) -> CourseRow:
         """The course a message is about, if the reader still wants to hear of it."""
         async with self.db.sessions() as session:
-            course = await session.get(CourseRow, row.payload["course_id"])
+            course = await session.get(CourseRow, course_id)
             if course is None:
                 raise Skip("course gone")
-            if row.payload.get("event") == "new":
-                wanted = await session.get(MatchSubscriptionRow, row.payload.get("match"))
-                if wanted is None:
+            if match is not None:
+                if await session.get(MatchSubscriptionRow, match) is None:
                     raise Skip("news no longer wanted")
-            elif await session.get(CourseSubscriptionRow, (row.chat_id, course.id)) is None:
+            elif (
+                row.user_id is None
+                or await session.get(CourseSubscriptionRow, (row.user_id, course.id)) is None
+            ):
                 raise Skip("course no longer followed")
         return course
 
-    async def _send_course_text(
-        self, row: OutboxRow, course: CourseRow, head: Arg, stop: tuple[str, Msg]
+    async def _course_text(
+        self, row: OutboxRow, course: CourseRow, head: Arg, lang: str, stop: tuple[Msg, Action]
     ) -> None:
-        lang = row.payload.get("lang", "de")
         body = Lines((head, card(1, to_view(course))))
-        buttons = [[(self.renderer.text(stop[1], lang), stop[0])]]
-        await self.transport.send(row.chat_id, self._html(body, lang), buttons=buttons)
+        await self._to_user(row, self._outgoing(body, lang, buttons=(stop,)))
 
-    async def _send_course_start(self, row: OutboxRow) -> None:
-        course = await self._course_for(row)
+    async def _course_start(self, row: OutboxRow, intent: CourseStart) -> None:
+        course = await self._course_for(row, intent.course_id, None)
         start = course_start(course.starts_on, course.time_from, self.tz)
-        planned = datetime.fromisoformat(row.payload["starts_at"])
-        if course.status != "active" or start != planned:
+        if course.status != "active" or start != intent.starts_at:
             raise Skip("start changed or course cancelled")
         if start <= self.clock():
             raise Skip("course has begun")
-        stop = ("u:c:" + str(course.id), Msg(N_("Stop these reminders")))
-        await self._send_course_text(row, course, self._starts(start), stop)
+        stop = (Msg(N_("Stop these reminders")), StopCourse(course.id))
+        await self._course_text(row, course, self._starts(start), intent.lang, stop)
 
-    async def _send_course(self, row: OutboxRow) -> None:
-        course = await self._course_for(row)
-        event = row.payload["event"]
-        if event not in COURSE_EVENTS:
-            raise Skip(f"unknown course event {event}")
-        if event == "new":
-            stop = ("u:m:0", Msg(N_("Stop news of new courses")))
+    async def _course_news(self, row: OutboxRow, intent: CourseNews) -> None:
+        match = intent.match if intent.event == "new" else None
+        if intent.event == "new" and match is None:
+            raise Skip("news without a wish")
+        course = await self._course_for(row, intent.course_id, match)
+        stop: tuple[Msg, Action]
+        if intent.event == "new":
+            stop = (Msg(N_("Stop news of new courses")), StopNews())
         else:
-            stop = ("u:c:" + str(course.id), Msg(N_("Stop these reminders")))
-        await self._send_course_text(row, course, Msg(COURSE_EVENTS[event]), stop)
+            stop = (Msg(N_("Stop these reminders")), StopCourse(course.id))
+        head = Msg(COURSE_EVENTS[intent.event])
+        await self._course_text(row, course, head, intent.lang, stop)

@@ -20,22 +20,24 @@ import contextlib
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
+from bot.core.rules.timing import SendWindow
 from bot.storage.db import Database
 from bot.storage.models import OutboxRow, User
 from bot.storage.outbox import (
     DROPPED,
     FAILED,
     PENDING,
-    SendWindow,
+    Destination,
     claim_due,
-    drop_chat,
+    destination,
+    drop_address,
     mark_sent,
     recover,
 )
@@ -74,13 +76,13 @@ Send = Callable[[OutboxRow], Awaitable[None]]
 
 @dataclass
 class Limits:
-    """Telegram's limits, in real (monotonic) time unless ``now`` says otherwise.
+    """One channel's limits, in real (monotonic) time unless ``now`` says otherwise.
 
     Overall: a token bucket refilled at ``per_second`` a second less ``margin``, holding at most
     half a second's worth: Telegram's own bucket (and the fake's) holds a whole second, so it
-    never runs dry even when network jitter bunches our requests on arrival. Per chat: one
-    message per ``private_interval`` (5 % more, for the same jitter). Per group (negative chat
-    id): besides, ``group_per_minute`` in any minute.
+    never runs dry even when network jitter bunches our requests on arrival. Per address: one
+    message per ``private_interval`` (5 % more, for the same jitter). Per group address (as
+    ``is_group`` tells): besides, ``group_per_minute`` in any minute.
     """
 
     per_second: int = 30
@@ -88,8 +90,9 @@ class Limits:
     group_per_minute: int = 20
     margin: float = 0.01
     now: Callable[[], float] = time.monotonic
-    _private: dict[int, float] = field(default_factory=dict)
-    _groups: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    is_group: Callable[[str], bool] = field(default=lambda _address: False)
+    _private: dict[str, float] = field(default_factory=dict)
+    _groups: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _tokens: float | None = None
     _stamp: float = 0.0
 
@@ -105,7 +108,9 @@ class Limits:
         capacity = max(1.0, self.per_second / 2)
         if self._tokens is None:
             self._tokens, self._stamp = capacity, now
-        self._tokens = min(capacity, self._tokens + (now - self._stamp) * self._rate)
+        # A clock that is swapped for another (tests move time by hand) may step back.
+        elapsed = max(0.0, now - self._stamp)
+        self._tokens = min(capacity, self._tokens + elapsed * self._rate)
         self._stamp = now
         return self._tokens
 
@@ -118,56 +123,61 @@ class Limits:
         tokens = self._refill(self.now())
         return 0.0 if tokens >= count else (count - tokens) / self._rate
 
-    def _chat_wait(self, chat_id: int, now: float) -> float:
-        last = self._private.get(chat_id)
+    def _address_wait(self, address: str, now: float) -> float:
+        last = self._private.get(address)
+        if last is not None and last > now:  # stamped on another clock: forget it
+            last = None
+            self._private.pop(address, None)
+            self._groups.pop(address, None)
         wait = 0.0 if last is None or now - last >= self._gap else last + self._gap - now
-        if chat_id < 0:
-            sent = self._groups[chat_id]
+        if address in self._groups:
+            sent = self._groups[address]
             while sent and now - sent[0] >= 60.0:
                 sent.popleft()
             if len(sent) >= self.group_per_minute:
                 wait = max(wait, sent[0] + 60.0 - now)
         return wait
 
-    def wait(self, chat_id: int) -> float:
-        """Seconds ``chat_id`` must wait before its next message (zero: send now)."""
+    def wait(self, address: str) -> float:
+        """Seconds ``address`` must wait before its next message (zero: send now)."""
         now = self.now()
         tokens = self._refill(now)
         if tokens < 1.0:
             return (1.0 - tokens) / self._rate
-        return self._chat_wait(chat_id, now)
+        return self._address_wait(address, now)
 
-    def busy(self) -> dict[int, float]:
-        """Chats that may not receive now, with the seconds until they may."""
+    def busy(self) -> dict[str, float]:
+        """Addresses that may not receive now, with the seconds until they may."""
         now = self.now()
-        out: dict[int, float] = {}
-        for chat_id in list(self._private):
-            wait = self._chat_wait(chat_id, now)
+        out: dict[str, float] = {}
+        for address in list(self._private):
+            wait = self._address_wait(address, now)
             if wait > 0:
-                out[chat_id] = wait
-            elif chat_id >= 0 or not self._groups.get(chat_id):
-                del self._private[chat_id]  # free again: forget it, the map stays small
+                out[address] = wait
+            elif not self._groups.get(address):
+                self._private.pop(address, None)  # free again: forget it, the map stays small
+                self._groups.pop(address, None)
         return out
 
-    def try_acquire(self, chat_id: int) -> bool:
-        """Take a place for one message to ``chat_id`` now, if every limit allows it.
+    def try_acquire(self, address: str) -> bool:
+        """Take a place for one message to ``address`` now, if every limit allows it.
 
         Checking and taking happen together, so concurrent senders cannot overshoot.
         """
-        if self.wait(chat_id) > 0:
+        if self.wait(address) > 0:
             return False
-        self.record(chat_id)
+        self.record(address)
         return True
 
-    def record(self, chat_id: int) -> None:
-        """Note a message sent to ``chat_id``."""
+    def record(self, address: str) -> None:
+        """Note a message sent to ``address``."""
         now = self.now()
         self._refill(now)
         assert self._tokens is not None
         self._tokens -= 1.0
-        self._private[chat_id] = now
-        if chat_id < 0:
-            self._groups[chat_id].append(now)
+        self._private[address] = now
+        if self.is_group(address):
+            self._groups[address].append(now)
 
 
 @dataclass
@@ -192,9 +202,15 @@ class Dispatcher:
         limits: Limits | None = None,
         concurrency: int = 4,
         window: SendWindow | None = None,
+        channel_limits: Mapping[str, Limits] | None = None,
+        serves: frozenset[str] | None = None,
     ) -> None:
         self.db, self.send, self.clock = db, send, clock
+        # ``limits`` for every channel without limits of its own in ``channel_limits``.
         self.limits = limits or Limits()
+        self.channel_limits = dict(channel_limits or {})
+        # The channels this process sends for (``None``: all); other rows wait for theirs.
+        self.serves = serves
         self.concurrency = max(1, concurrency)
         self.window = window
         self.stats = Stats()
@@ -202,8 +218,8 @@ class Dispatcher:
         # Wall-clock independent marks for /health (the injected clock may be a test's).
         self.last_ok: float | None = None
         self.last_error: str | None = None
-        self._in_flight: set[int] = set()
-        self._waiting: set[int] = set()
+        self._in_flight: set[Destination] = set()
+        self._waiting: set[Destination] = set()
         self._sent: list[tuple[int, datetime]] = []
         self._batch_marks = False
         self._wake = asyncio.Event()
@@ -239,12 +255,40 @@ class Dispatcher:
             self._pauses -= 1
             self._wake.set()
 
+    def limits_for(self, channel: str) -> Limits:
+        """The limits of ``channel``."""
+        return self.channel_limits.get(channel, self.limits)
+
+    def _all_limits(self) -> list[tuple[str | None, Limits]]:
+        return [(None, self.limits), *self.channel_limits.items()]
+
+    def _busy(self) -> dict[Destination, float]:
+        busy: dict[Destination, float] = {}
+        for channel, limits in self.channel_limits.items():
+            busy.update({(channel, a): w for a, w in limits.busy().items()})
+        for address, wait in self.limits.busy().items():
+            busy.setdefault(("*", address), wait)
+        return busy
+
+    def _available(self) -> int:
+        return sum(limits.available() for _channel, limits in self._all_limits())
+
     async def _claim(self, limit: int) -> list[OutboxRow]:
         now = self.clock()
         self.last_run = now
-        busy = self.limits.busy()
-        # Chats that had more due than they could take stay out of the query while they wait.
-        self._waiting &= busy.keys()
+        busy = self._busy()
+
+        def is_busy(to: Destination) -> bool:
+            if to[0] in self.channel_limits:
+                return to in busy
+            return ("*", to[1]) in busy
+
+        def take(to: Destination) -> bool:
+            return not is_busy(to) and self.limits_for(to[0]).try_acquire(to[1])
+
+        # Destinations that had more due than they could take stay out of the query while
+        # they must wait.
+        self._waiting = {to for to in self._waiting if is_busy(to)}
         async with self.db.transaction() as session:
             claim = await claim_due(
                 session,
@@ -252,13 +296,13 @@ class Dispatcher:
                 limit,
                 skip_locked=not self.db.is_sqlite,
                 exclude=self._in_flight | self._waiting,
-                may_send=lambda chat_id: chat_id not in busy,
+                may_send=take,
                 window=self.window,
+                channels=self.serves,
             )
         self._waiting |= claim.waiting
         for row in claim.rows:
-            self.limits.record(row.chat_id)
-            self._in_flight.add(row.chat_id)
+            self._in_flight.add(destination(row))
         return claim.rows
 
     async def _flush_marks(self) -> None:
@@ -278,7 +322,7 @@ class Dispatcher:
         chat, ``concurrency`` at a time, each marked in the database as soon as Telegram
         answered. The continuous loop, if running, stands aside meanwhile."""
         async with self.paused():
-            rows = await self._claim(self.limits.available())
+            rows = await self._claim(self._available())
             gate = asyncio.Semaphore(self.concurrency)
 
             async def gated(row: OutboxRow) -> None:
@@ -295,7 +339,8 @@ class Dispatcher:
 
     def _batch(self) -> int:
         """Claim in batches of this many rows (one query each), not row by row."""
-        return max(1, min(self.concurrency, self.limits.per_second) // 4)
+        rate = max(limits.per_second for _channel, limits in self._all_limits())
+        return max(1, min(self.concurrency, rate) // 4)
 
     async def serve(self, stopping: asyncio.Event) -> None:
         """Send continuously until ``stopping`` is set, then let the requests in flight end."""
@@ -310,7 +355,7 @@ class Dispatcher:
         try:
             while not stopping.is_set():
                 self._wake.clear()
-                room = min(self.concurrency - len(tasks), self.limits.available())
+                room = min(self.concurrency - len(tasks), self._available())
                 worth = room >= self._batch() or (room > 0 and not tasks)
                 try:
                     async with self._claiming:
@@ -351,14 +396,17 @@ class Dispatcher:
 
     def _pause(self) -> float:
         """How long to wait when nothing more should be claimed now: until the overall limit
-        allows a batch (if that is what is short), until a waiting chat may receive, or a
-        second; a finished request or a kick wakes the loop sooner."""
+        allows a batch (if that is what is short), until a waiting destination may receive, or
+        a second; a finished request or a kick wakes the loop sooner."""
         waits = [IDLE_WAIT]
-        tokens_short = self.limits.until(self._batch())
+        tokens_short = min(limits.until(self._batch()) for _c, limits in self._all_limits())
         if tokens_short > 0 and self.concurrency - len(self._tasks) >= self._batch():
             waits.append(tokens_short)
-        busy = self.limits.busy()
-        waits += [busy[chat] for chat in self._waiting if chat in busy]
+        busy = self._busy()
+        for channel, address in self._waiting:
+            key = (channel, address) if channel in self.channel_limits else ("*", address)
+            if key in busy:
+                waits.append(busy[key])
         return max(min(waits), 0.001)
 
     async def _guarded(self, row: OutboxRow) -> None:
@@ -377,7 +425,7 @@ class Dispatcher:
             except Exception:  # the database is away too: recover() frees the row at start
                 log.exception("outbox: could not put message %d back", row.id)
         finally:
-            self._in_flight.discard(row.chat_id)
+            self._in_flight.discard(destination(row))
 
     async def _deliver(self, row: OutboxRow) -> None:
         now = self.clock()
@@ -393,15 +441,16 @@ class Dispatcher:
             return
         except Blocked:
             async with self.db.transaction() as session:
-                dropped = await drop_chat(session, row.chat_id)
+                dropped = await drop_address(session, row.channel, row.address)
                 await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id == row.id)
                     .values(state=DROPPED, last_error="blocked")
                 )
-                await session.execute(
-                    update(User).where(User.id == row.chat_id).values(blocked_at=now)
-                )
+                if row.user_id is not None:
+                    await session.execute(
+                        update(User).where(User.id == row.user_id).values(blocked_at=now)
+                    )
             self.stats.dropped += dropped + 1
             log.info("outbox: user blocked the bot, %d pending messages dropped", dropped + 1)
             return

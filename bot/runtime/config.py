@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.address import Address
 from bot.i18n.catalogs import LANGUAGES
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -52,6 +53,13 @@ class Settings:
     log_format: str = "json"
     flood_messages: int = 20
     flood_seconds: int = 30
+
+    @property
+    def desk(self) -> Address | None:
+        """Where counsellors get cases: the Telegram group ``COUNSELLOR_CHAT_ID``, if set."""
+        if self.counsellor_chat_id is None:
+            return None
+        return Address("telegram", str(self.counsellor_chat_id))
 
     @property
     def secrets(self) -> tuple[str, ...]:

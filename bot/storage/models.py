@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     TypeDecorator,
     UniqueConstraint,
@@ -51,15 +52,20 @@ class Base(DeclarativeBase):
     """Base of all tables."""
 
 
-class User(Base):
-    """A Telegram user: language and answers only.
+# Internal user ids: a sequence on PostgreSQL, the rowid on SQLite (INTEGER PRIMARY KEY).
+USER_ID = BigInteger().with_variant(Integer(), "sqlite")
 
-    Answers (status, benefits, age band) are stored only after consent.
+
+class User(Base):
+    """A newcomer, on whatever channel: language and answers only.
+
+    The id is the bot's own; how to reach the user is in :class:`Identity`. Answers (status,
+    benefits, age band) are stored only after consent.
     """
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(USER_ID, Sequence("users_id_seq"), primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str | None] = mapped_column(String(32))
     benefits: Mapped[str | None] = mapped_column(String(8))
@@ -71,6 +77,22 @@ class User(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Identity(Base):
+    """How a user is reached on one channel: a Telegram chat, a web-chat session, ..."""
+
+    __tablename__ = "identities"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # The channel's last update applied, so a redelivered update is not applied twice.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Conversation(Base):
     """Where a user is in the conversation; saved after every step."""
 
@@ -80,8 +102,6 @@ class Conversation(Base):
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # The last Telegram update applied, so a redelivered update is not applied twice.
-    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -149,10 +169,15 @@ class OutboxRow(Base):
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
         ),
+        Index("ix_outbox_destination", "channel", "address"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Where it goes: a channel and the address there (a user's chat, the counsellors' desk).
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    # The user it is for, if any (their data: /mydata shows it, /delete removes it).
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.rules.timing import QuietHours, end_of_quiet
+from bot.core.rules.timing import SendWindow
 from bot.storage.models import OutboxRow
 from bot.storage.users import as_utc, upsert
 
@@ -23,7 +23,9 @@ SUPERSEDED_BY_LATER = frozenset({"reminder", "course_start"})
 async def enqueue(
     session: AsyncSession,
     *,
-    chat_id: int,
+    channel: str,
+    address: str,
+    user_id: int | None,
     kind: str,
     payload: Mapping[str, Any],
     key: str,
@@ -41,7 +43,9 @@ async def enqueue(
     course followed again) is planned anew rather than silently ignored.
     """
     values = {
-        "chat_id": chat_id,
+        "channel": channel,
+        "address": address,
+        "user_id": user_id,
         "kind": kind,
         "payload": dict(payload),
         "idempotency_key": key,
@@ -96,39 +100,35 @@ async def drop_topic(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def drop_chat(session: AsyncSession, chat_id: int) -> int:
-    """Drop everything pending for a chat (the user blocked the bot); returns how many."""
+async def drop_address(session: AsyncSession, channel: str, address: str) -> int:
+    """Drop everything pending for an address (the user blocked the bot); returns how many."""
     result = await session.execute(
         update(OutboxRow)
-        .where(OutboxRow.chat_id == chat_id, OutboxRow.state == PENDING)
+        .where(
+            OutboxRow.channel == channel,
+            OutboxRow.address == address,
+            OutboxRow.state == PENDING,
+        )
         .values(state=DROPPED, last_error="blocked")
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class SendWindow:
-    """When messages marked ``quiet`` may go: never in the quiet hours of ``tz``, unless the
-    event they are about comes before the quiet hours end (waiting would make them useless)."""
+Destination = tuple[str, str]  # (channel, address)
 
-    quiet: QuietHours
-    tz: Any
 
-    def hold_until(self, now: datetime, event_at: datetime | None) -> datetime | None:
-        """The morning a quiet message must wait for, or ``None`` if it may go now."""
-        morning = end_of_quiet(now, self.quiet, self.tz)
-        if morning is None or (event_at is not None and event_at <= morning):
-            return None
-        return morning
+def destination(row: OutboxRow) -> Destination:
+    """Where a row goes, as the key Telegram's per-chat limits are counted by."""
+    return (row.channel, row.address)
 
 
 @dataclass
 class Claim:
-    """What one claim took, and the chats that had more due than they may receive now."""
+    """What one claim took, and the destinations that had more due than they may take now."""
 
     rows: list[OutboxRow]
-    waiting: set[int]
+    waiting: set[Destination]
 
 
 async def claim_due(
@@ -137,13 +137,15 @@ async def claim_due(
     limit: int,
     *,
     skip_locked: bool,
-    exclude: Collection[int] = (),
-    may_send: Callable[[int], bool] | None = None,
+    exclude: Collection[Destination] = (),
+    may_send: Callable[[Destination], bool] | None = None,
     window: SendWindow | None = None,
+    channels: Collection[str] | None = None,
 ) -> Claim:
     """Take up to ``limit`` due messages for sending, at most one per chat.
 
-    Rows of chats in ``exclude`` are not read at all, and rows of chats that ``may_send``
+    Only rows of ``channels`` (all if ``None``) are read, rows to destinations in ``exclude``
+    not at all, and rows of chats that ``may_send``
     refuses now (Telegram's per-chat limit) are left as they are: nothing is taken only to be
     put back. Those chats are reported as ``waiting``, so the caller can exclude them until
     they may receive again. At the same time, rows whose event has passed are dropped, an
@@ -164,8 +166,10 @@ async def claim_due(
         .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         .limit(2 * limit)
     )
+    if channels is not None:
+        query = query.where(OutboxRow.channel.in_(list(channels)))
     if exclude:
-        query = query.where(OutboxRow.chat_id.not_in(list(exclude)))
+        query = query.where(tuple_(OutboxRow.channel, OutboxRow.address).not_in(list(exclude)))
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
     due = list((await session.execute(query)).scalars())
@@ -175,7 +179,7 @@ async def claim_due(
             key = (row.topic, row.kind)
             if key not in latest or row.due_at > latest[key].due_at:
                 latest[key] = row
-    chats: set[int] = set()
+    taken: set[Destination] = set()
     for row in due:
         superseded = row.kind in SUPERSEDED_BY_LATER and row.topic is not None
         if superseded and latest[(row.topic or "", row.kind)] is not row:
@@ -190,12 +194,13 @@ async def claim_due(
             if morning is not None:
                 row.next_attempt_at = morning
                 continue
-        if row.chat_id in chats or (may_send is not None and not may_send(row.chat_id)):
-            claim.waiting.add(row.chat_id)  # stays pending, untouched
+        to = destination(row)
+        if to in taken or (may_send is not None and not may_send(to)):
+            claim.waiting.add(to)  # stays pending, untouched
             continue
         if len(claim.rows) >= limit:
             continue
-        chats.add(row.chat_id)
+        taken.add(to)
         row.state = SENDING
         row.attempts += 1
         claim.rows.append(row)

@@ -1,10 +1,11 @@
 """Everything stored about one user: gathered for /mydata, removed by /delete and the purge.
 
-A user is keyed by their Telegram id (which is also their private chat id) in these tables:
-``users``, ``conversations``, ``bookings``, ``course_subscriptions``, ``match_subscriptions``,
-``cases`` and ``outbox`` (messages to them). Their cases reach further: the group messages
-linked to a case (``case_messages``), the case summaries and relayed texts sent to the
-counsellors' group (``outbox`` rows with the case id) and what counsellors did (``audit_log``).
+A user is keyed by the bot's own id in these tables: ``users``, ``identities`` (how each
+channel knows them), ``conversations``, ``bookings``, ``course_subscriptions``,
+``match_subscriptions``, ``cases`` and ``outbox`` (messages to them). Their cases reach
+further: the group messages linked to a case (``case_messages``), the case summaries and
+relayed texts sent to the counsellors' group (``outbox`` rows with the case id) and what
+counsellors did (``audit_log``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.storage.models import (
     Conversation,
     CourseRow,
     CourseSubscriptionRow,
+    Identity,
     MatchSubscriptionRow,
     OutboxRow,
     User,
@@ -56,8 +58,14 @@ def _case_messages(case_ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 def _messages(user_id: int, case_ids: Sequence[int]) -> ColumnElement[bool]:
-    to_user = OutboxRow.chat_id == user_id
+    to_user = OutboxRow.user_id == user_id
     return or_(to_user, _case_messages(case_ids)) if case_ids else to_user
+
+
+def _telegram_ids(identities: Sequence[Identity]) -> list[int]:
+    """The user's ids in Telegram, which is how the audit log knows them when they acted in a
+    group (as a stranger in the counsellors' group)."""
+    return [int(i.external_id) for i in identities if i.channel == "telegram"]
 
 
 async def _case_ids(session: AsyncSession, user_id: int) -> list[int]:
@@ -72,6 +80,11 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
     """
     user = await session.get(User, user_id)
     conversation = await session.get(Conversation, user_id)
+    identities = list(
+        await session.scalars(
+            select(Identity).where(Identity.user_id == user_id).order_by(Identity.created_at)
+        )
+    )
     bookings = await session.scalars(
         select(BookingRow).where(BookingRow.user_id == user_id).order_by(BookingRow.id)
     )
@@ -98,7 +111,7 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
     )
     own = await session.scalars(
         select(AuditRow)
-        .where(AuditRow.actor_id == user_id, AuditRow.role.not_in(STAFF_ROLES))
+        .where(AuditRow.actor_id.in_(_telegram_ids(identities)), AuditRow.role.not_in(STAFF_ROLES))
         .order_by(AuditRow.id)
     )
     messages = await session.scalars(
@@ -114,7 +127,8 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
             item = as_dict(action, without=("actor_id", "case_id"))
             by_case[action.case_id]["counsellor_actions"].append(item)
     return {
-        "telegram_id": user_id,
+        "user_id": user_id,
+        "identities": [as_dict(i) for i in identities],
         "user": as_dict(user) if user is not None else None,
         "conversation": as_dict(conversation) if conversation is not None else None,
         "bookings": [as_dict(b) for b in bookings],
@@ -129,6 +143,22 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
     }
 
 
+def nothing_stored() -> dict[str, Any]:
+    """What :func:`collect` gives for someone the bot has stored nothing about."""
+    return {
+        "user_id": None,
+        "identities": [],
+        "user": None,
+        "conversation": None,
+        "bookings": [],
+        "course_subscriptions": [],
+        "match_subscriptions": [],
+        "cases": [],
+        "messages": [],
+        "your_actions_in_the_counsellors_group": [],
+    }
+
+
 async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int]:
     """Delete or anonymise every row about the user; returns the ids of cases that were open.
 
@@ -138,6 +168,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int
     group messages to the cases, subscriptions, the conversation and the profile are deleted.
     """
     case_ids = await _case_ids(session, user_id)
+    identities = list(await session.scalars(select(Identity).where(Identity.user_id == user_id)))
     open_ids = list(
         await session.scalars(
             select(CaseRow.id).where(CaseRow.user_id == user_id, CaseRow.status == OPEN)
@@ -166,8 +197,11 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int
         delete(MatchSubscriptionRow).where(MatchSubscriptionRow.user_id == user_id)
     )
     await session.execute(
-        delete(AuditRow).where(AuditRow.actor_id == user_id, AuditRow.role.not_in(STAFF_ROLES))
+        delete(AuditRow).where(
+            AuditRow.actor_id.in_(_telegram_ids(identities)), AuditRow.role.not_in(STAFF_ROLES)
+        )
     )
+    await session.execute(delete(Identity).where(Identity.user_id == user_id))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
     return open_ids

@@ -18,21 +18,18 @@ from bot.storage.models import ContentDocument, Conversation, User
 
 async def load_conversation(
     session: AsyncSession, user_id: int, *, lock: bool
-) -> tuple[State, int | None, bool]:
-    """The user's state, the last applied update id, and whether the user is known.
+) -> tuple[State, bool]:
+    """The user's state and whether they have one yet.
 
-    With ``lock`` the row stays locked until the transaction ends (PostgreSQL), so two
-    processes cannot apply updates of one chat at the same time.
+    With ``lock`` the row stays locked until the transaction ends (PostgreSQL).
     """
-    query = select(Conversation.state, Conversation.last_update_id).where(
-        Conversation.user_id == user_id
-    )
+    query = select(Conversation.state).where(Conversation.user_id == user_id)
     if lock:
         query = query.with_for_update()
     row = (await session.execute(query)).one_or_none()
     if row is None:
-        return State(), None, False
-    return State.from_json(row.state), row.last_update_id, True
+        return State(), False
+    return State.from_json(row.state), True
 
 
 def as_utc(value: datetime) -> datetime:
@@ -47,11 +44,7 @@ def upsert(session: AsyncSession, table: Any) -> Any:
 
 
 async def save_conversation(
-    session: AsyncSession,
-    user_id: int,
-    state: State,
-    update_id: int | None,
-    now: datetime,
+    session: AsyncSession, user_id: int, state: State, now: datetime
 ) -> None:
     """Save the state and the profile that mirrors it; answers only after consent.
 
@@ -86,22 +79,12 @@ async def save_conversation(
     )
     conversations = Conversation.__table__
     data = state.to_json() if state.consent else _without_answers(state)
-    insert_conv = upsert(session, conversations).values(
-        user_id=user_id, state=data, last_update_id=update_id, updated_at=now
-    )
-    new_conv, last = insert_conv.excluded, conversations.c.last_update_id
+    insert_conv = upsert(session, conversations).values(user_id=user_id, state=data, updated_at=now)
+    new_conv = insert_conv.excluded
     await session.execute(
         insert_conv.on_conflict_do_update(
             index_elements=[conversations.c.user_id],
-            set_={
-                "state": new_conv.state,
-                "updated_at": new_conv.updated_at,
-                "last_update_id": case(
-                    (new_conv.last_update_id.is_(None), last),
-                    (last > new_conv.last_update_id, last),
-                    else_=new_conv.last_update_id,
-                ),
-            },
+            set_={"state": new_conv.state, "updated_at": new_conv.updated_at},
         )
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot.channels.telegram import callbacks
 from bot.core.events import (
     ChoiceIn,
     CommandIn,
@@ -13,26 +14,6 @@ from bot.core.events import (
     TextIn,
     UnsupportedIn,
 )
-from bot.core.ids import parse_id
-
-# Telegram allows 64 bytes of callback data; ours is "<state version>:<option key>".
-MAX_CALLBACK_DATA = 64
-
-
-def callback_data(version: int, key: str) -> str:
-    """The data of a button offered at state ``version``."""
-    return f"{version}:{key}"
-
-
-def parse_callback_data(data: str | None) -> Event:
-    """A button press as an event; anything malformed is an invalid choice."""
-    if not data or len(data.encode("utf-8")) > MAX_CALLBACK_DATA:
-        return InvalidChoiceIn()
-    version, sep, key = data.partition(":")
-    token = parse_id(version)
-    if not sep or token is None or not key:
-        return InvalidChoiceIn()
-    return ChoiceIn(key=key, token=token)
 
 
 def _text(message: Message) -> str:
@@ -64,7 +45,9 @@ def _attachment_kind(message: Message) -> str:
 def to_event(update: Update) -> Event | None:
     """The event in an update of a private chat, or ``None`` if there is nothing to answer."""
     if update.callback_query is not None:
-        return parse_callback_data(update.callback_query.data)
+        pressed = callbacks.read(update.callback_query.data)
+        # Buttons under outbox messages are handled before; here they are out of place.
+        return pressed if isinstance(pressed, ChoiceIn | InvalidChoiceIn) else InvalidChoiceIn()
     message = update.message
     if message is None:
         return None

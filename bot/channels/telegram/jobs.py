@@ -5,23 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram.ext import ContextTypes
-
-from bot.app.conversation import Wegweiser
+from bot.channels.telegram.context import Context
 
 log = logging.getLogger(__name__)
 PURGE_INTERVAL = timedelta(days=1)
 
 
-async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def purge_job(context: Context) -> None:
     """Erase users who have not written for ``INACTIVITY_DAYS`` (PTB JobQueue, daily)."""
-    from bot.channels.telegram.app import (
-        APP_KEY,  # bot.channels.telegram.app schedules this job: import it late
-    )
-
-    core: Wegweiser = context.application.bot_data[APP_KEY]
     try:
-        count = await core.purge_inactive()
+        count = await context.bot_data.core.purge_inactive()
     except Exception:  # tomorrow's run tries again; nothing was half-deleted (one transaction each)
         log.exception("purge of inactive users failed")
         return

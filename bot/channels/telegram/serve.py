@@ -14,10 +14,10 @@ import signal
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app.conversation import Wegweiser
-from bot.channels.telegram.app import DISPATCHER_KEY, build_application, stop_dispatcher
+from bot.channels.telegram.app import build_application, stop_dispatcher
+from bot.channels.telegram.context import App
 from bot.delivery.dispatcher import Dispatcher
 from bot.runtime.config import Settings
 from bot.runtime.health import Health, HealthServer
@@ -33,7 +33,7 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path.strip("/")
 
 
-async def start(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def start(application: App, settings: Settings) -> None:
     """Initialise and start ``application``, then take updates by webhook or polling."""
     await application.initialize()
     if application.post_init is not None:
@@ -57,14 +57,14 @@ async def start(application: Application, settings: Settings) -> None:  # type: 
         log.info("taking updates by long polling", extra={"event": "start"})
 
 
-async def stop(application: Application) -> None:  # type: ignore[type-arg]
+async def stop(application: App) -> None:
     """Stop taking updates, finish those in hand, flush the outbox once, close everything."""
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()  # waits for queued updates and running jobs
     await stop_dispatcher(application)
-    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    dispatcher: Dispatcher = application.bot_data.dispatcher
     try:
         async with asyncio.timeout(FLUSH_BUDGET):
             await dispatcher.run_once()
@@ -85,7 +85,7 @@ async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> No
     application = build_application(settings, core)
     health_server = None
     if settings.health_port:
-        dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+        dispatcher: Dispatcher = application.bot_data.dispatcher
         health = Health(core.db, dispatcher, core.clock)
         health_server = HealthServer(health, settings.webhook_listen, settings.health_port)
         await health_server.start()

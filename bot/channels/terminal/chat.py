@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.app.conversation import Answer, Wegweiser
-from bot.channels.texts import TERMINAL_BYE, TERMINAL_FILE_SAVED, TERMINAL_HINT, TERMINAL_SAVED
+from bot.channels.terminal.texts import (
+    TERMINAL_BYE,
+    TERMINAL_FILE_SAVED,
+    TERMINAL_HINT,
+    TERMINAL_SAVED,
+)
+from bot.channels.terminal.transport import CHANNEL, TerminalTransport
+from bot.core.address import Address
 from bot.core.events import ChoiceIn, CommandIn, Event, TextIn
 from bot.core.messages import Msg, Term
+from bot.delivery.compose import Composer
+from bot.delivery.dispatcher import Dispatcher, Limits
+from bot.delivery.ports import ChannelPort
 from bot.i18n.render import Rendered
 
 TERMINAL_USER_ID = 1
@@ -40,6 +51,21 @@ def format_reply(reply: Rendered, first_number: int = 1) -> str:
     return "\n".join(lines)
 
 
+def terminal_dispatcher(app: Wegweiser, out: Callable[[str], None]) -> Dispatcher:
+    """The outbox dispatcher of the terminal: it prints what is due for the terminal user."""
+    port = ChannelPort(CHANNEL, TerminalTransport(out), per_second=100, per_chat_interval=0.0)
+    composer = Composer(
+        app.db,
+        app.renderer,
+        lambda: app.content,
+        {CHANNEL: port},
+        clock=app.clock,
+        tz=app.settings.timezone,
+    )
+    limits = Limits(per_second=port.per_second, private_interval=port.per_chat_interval)
+    return Dispatcher(app.db, composer, app.clock, limits, serves=frozenset({CHANNEL}))
+
+
 async def chat(
     app: Wegweiser,
     *,
@@ -50,18 +76,28 @@ async def chat(
     files: Path = Path("data"),
 ) -> None:
     """Talk to the bot in the terminal until /quit or end of input; files (calendar, /mydata)
-    go to ``files``."""
-    answer = await app.current(user_id, client_language=client_language)
-    while True:
-        options = _show(answer, out, app, files)
-        out(app.text(Msg(TERMINAL_HINT), answer.lang))
-        out("> ")
-        line = stdin.readline()
-        event = parse_line(line, options) if line else None
-        if event is None:
-            out(app.text(Msg(TERMINAL_BYE), answer.lang))
-            return
-        answer = await app.handle(user_id, event, client_language=client_language)
+    go to ``files``; reminders and replies from the outbox are printed as they fall due."""
+    address = Address(CHANNEL, str(user_id))
+    dispatcher = terminal_dispatcher(app, out)
+    stopping = asyncio.Event()
+    delivering = asyncio.create_task(dispatcher.serve(stopping))
+    try:
+        answer = await app.current(address, client_language=client_language)
+        while True:
+            options = _show(answer, out, app, files)
+            out(app.text(Msg(TERMINAL_HINT), answer.lang))
+            out("> ")
+            line = await asyncio.to_thread(stdin.readline)
+            event = parse_line(line, options) if line else None
+            if event is None:
+                out(app.text(Msg(TERMINAL_BYE), answer.lang))
+                return
+            answer = await app.handle(address, event, client_language=client_language)
+            if answer.queued:
+                dispatcher.wake()
+    finally:
+        stopping.set()
+        await delivering
 
 
 def _show(

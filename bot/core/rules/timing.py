@@ -54,3 +54,19 @@ def not_at_night(
 def course_start(starts_on: date, time_from: str, tz: ZoneInfo) -> datetime:
     """The moment a course begins, aware."""
     return datetime.combine(starts_on, time.fromisoformat(time_from), tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class SendWindow:
+    """When messages marked ``quiet`` may go: never in the quiet hours of ``tz``, unless the
+    event they are about comes before the quiet hours end (waiting would make them useless)."""
+
+    quiet: QuietHours
+    tz: ZoneInfo
+
+    def hold_until(self, now: datetime, event_at: datetime | None) -> datetime | None:
+        """The morning a quiet message must wait for, or ``None`` if it may go now."""
+        morning = end_of_quiet(now, self.quiet, self.tz)
+        if morning is None or (event_at is not None and event_at <= morning):
+            return None
+        return morning

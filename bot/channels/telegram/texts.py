@@ -1,4 +1,4 @@
-"""Texts the channels show around the flows: command menu, bot description, channel hints."""
+"""Texts the Telegram channel shows around the flows: command menu, bot description, notices."""
 
 from __future__ import annotations
 
@@ -23,11 +23,7 @@ DESCRIPTION = N_(
 )
 SHORT_DESCRIPTION = N_("Your guide to integration courses in Stuttgart, in your language.")
 PRIVATE_ONLY = N_("I only talk in private chats. Please write to me directly.")
-TERMINAL_HINT = N_("Type the number of your choice and press Enter. /help shows the commands.")
-TERMINAL_BYE = N_("Goodbye. Your answers are saved; you can continue later.")
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
-TERMINAL_SAVED = N_("Calendar file saved: {path}")
-TERMINAL_FILE_SAVED = N_("File saved: {path}")
 STOPPED = N_("Stopped. You will not get these messages any more.")
 SLOW_DOWN = N_(
     "You are sending a lot of messages very fast. Please wait a moment, then write again. "
