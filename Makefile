@@ -29,8 +29,11 @@ lint: $(STAMP)
 	$(BIN)/mypy bot
 	$(BIN)/lint-imports
 
+# Two workers (this machine has 2 cores); a test that stops PostgreSQL runs alone afterwards.
+JOBS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) -m "not heavy and not alone"
+	$(BIN)/python -m pytest -q -m "alone and not heavy"
 
 test: lint unit
 

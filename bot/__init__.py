@@ -1,1 +1,2 @@
-"""Wegweiser: a Telegram bot guiding newcomers in Stuttgart into the integration-course system."""
+"""Wegweiser: a bot guiding newcomers to a city, in their language, into the integration-course
+system; the city is a content pack (``bot/content/packs``)."""

@@ -91,7 +91,7 @@ def cmd_content(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        content = parse_content(read_city(settings.city), settings.city)
+        content = parse_content(read_city(settings.city, settings.content_dir), settings.city)
     except ContentError as exc:
         print(f"content error: {exc}", file=sys.stderr)
         return 1
@@ -129,16 +129,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_i18n(args: argparse.Namespace) -> int:
     """Extract messages and update catalogs, or show translation status."""
-    from bot.i18n.extract import build_template, update_catalogs, write_template
+    from bot.content.parse import CONTENT_ROOT, packs
+    from bot.i18n.catalogs import PACK_DOMAIN, pack_locales
+    from bot.i18n.extract import (
+        build_pack_template,
+        build_template,
+        update_catalogs,
+        write_template,
+    )
     from bot.i18n.status import status_lines
 
+    folders = [CONTENT_ROOT / city for city in packs(CONTENT_ROOT)]
     if args.action == "update":
         template = build_template()
         write_template(template)
         for path in update_catalogs(template):
             print(f"updated {path}")
+        for folder in folders:
+            locales = pack_locales(folder)
+            template = build_pack_template(folder)
+            write_template(template, locales / f"{PACK_DOMAIN}.pot")
+            for path in update_catalogs(template, root=locales, domain=PACK_DOMAIN):
+                print(f"updated {path}")
     else:
-        print("\n".join(status_lines()))
+        print("\n".join(status_lines(folders)))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -33,7 +34,7 @@ FIXED_NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return parse_content(read_city("stuttgart"))
+    return parse_content(read_city("stuttgart"), "stuttgart")
 
 
 @pytest.fixture(scope="session")
@@ -114,8 +115,9 @@ def pg_server() -> str:
     return PG_URL
 
 
-def fresh_pg_database(admin_url: str) -> Iterator[str]:
-    """Create a throw-away database on the server and drop it afterwards."""
+def fresh_pg_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """Create a throw-away database on the server (a copy of ``template`` if given) and drop it
+    afterwards."""
     name = f"wegweiser_{uuid.uuid4().hex[:12]}"
     # pre-ping: a test may restart the server, which kills pooled connections.
     admin = create_engine(
@@ -123,8 +125,9 @@ def fresh_pg_database(admin_url: str) -> Iterator[str]:
         isolation_level="AUTOCOMMIT",
         pool_pre_ping=True,
     )
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -133,18 +136,32 @@ def fresh_pg_database(admin_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+# Migrating takes longer than copying: each run migrates one database per engine, and every
+# test gets a copy of it (a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL).
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "wegweiser.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_server: str) -> Iterator[str]:
+    for url in fresh_pg_database(pg_server):
+        upgrade(url)
+        yield str(make_url(url).database)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: SQLite file, and PostgreSQL where reachable."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/wegweiser.db"
-        upgrade(url)
-        yield url
+        path = tmp_path / "wegweiser.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     server = request.getfixturevalue("pg_server")
-    for url in fresh_pg_database(server):
-        upgrade(url)
-        yield url
+    yield from fresh_pg_database(server, request.getfixturevalue("migrated_pg"))
 
 
 @pytest.fixture()

@@ -132,6 +132,7 @@ async def test_one_active_booking_per_person_and_point(core: Wegweiser) -> None:
     assert count == 1
 
 
+@pytest.mark.long
 async def test_fifty_people_race_for_the_last_seat(core: Wegweiser) -> None:
     # One seat of two is taken; 50 people pick the same time and press at the same moment.
     _booked, slot = await book_first(core, 400)

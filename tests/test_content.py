@@ -56,7 +56,7 @@ def test_broken_content_is_refused_with_where(
 ) -> None:
     mutate(raw)
     with pytest.raises(ContentError, match=message):
-        parse_content(raw)
+        parse_content(raw, "stuttgart")
 
 
 def test_report_lists_unconfirmed_and_stale_facts(content: Content) -> None:

@@ -20,7 +20,7 @@ from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
 from tests.tgclient import User
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.alone]
 
 
 def _cluster(action: str) -> None:

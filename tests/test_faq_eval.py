@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.parse import CONTENT_ROOT
 from bot.core.faq.evaluate import evaluate, read_set
 from bot.core.faq.index import FaqIndex
 from bot.storage.faq import read_files
+
+PACK = CONTENT_ROOT / "stuttgart"
 
 EVAL = Path(__file__).parent / "faq_eval"
 
 
 def shipped_index() -> FaqIndex:
-    _entries, languages = read_files()
+    _entries, languages = read_files(PACK)
     items = []
     for lang, data in languages.items():
         for slug, item in data.items():
@@ -23,7 +26,7 @@ def shipped_index() -> FaqIndex:
 
 def test_the_labelled_set_is_large_and_valid() -> None:
     rows = read_set(sorted(EVAL.glob("*.csv")))
-    entries, _languages = read_files()
+    entries, _languages = read_files(PACK)
     slugs = {str(e["slug"]) for e in entries}
     assert len(rows) >= 300
     assert {lang for lang, _q, _e in rows} == {"de", "en", "tr", "ar", "uk", "ru", "fa", "ro"}
@@ -40,7 +43,7 @@ def test_accuracy_targets_hold() -> None:
 
 
 def test_every_entry_has_answers_and_examples_in_every_language() -> None:
-    entries, languages = read_files()
+    entries, languages = read_files(PACK)
     slugs = {str(e["slug"]) for e in entries}
     assert len(slugs) == 35
     for lang in ("de", "en", "tr", "ar", "uk", "ru", "fa", "ro"):

@@ -173,6 +173,7 @@ async def compare(fake: FakeBotApi, db_url: str, tmp_path: Path, users: int) -> 
     assert faults >= got.calls * 0.05  # the faults really happened
 
 
+@pytest.mark.long
 async def test_every_message_arrives_once_despite_faults(
     fake: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:

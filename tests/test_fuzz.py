@@ -1324,6 +1324,7 @@ def verdict(fake: FakeBotApi, figures: Figures, problems: Problems) -> None:
     assert figures.outcomes["audit"]["stranger/refused-message"] > 0
 
 
+@pytest.mark.long
 async def test_fuzz_light(fake: FakeBotApi, db_url: str, problems: Problems) -> None:
     """1,000 updates on SQLite and PostgreSQL (default suite)."""
     backend = db_url.split(":", 1)[0]

@@ -7,35 +7,58 @@ import re
 from datetime import date
 from decimal import Decimal
 from gettext import c2py
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from bot.content.parse import CONTENT_ROOT
 from bot.core.messages import Lines, Money, Msg, Named, Term, counted
 from bot.i18n.bidi import FSI, LRI, PDI, RLM, isolate_latin, strip_controls
-from bot.i18n.catalogs import LANGUAGES, SOURCE_LANGUAGE, Catalogs, po_path, suggest_language
-from bot.i18n.extract import build_template
+from bot.i18n.catalogs import (
+    LANGUAGES,
+    PACK_DOMAIN,
+    SOURCE_LANGUAGE,
+    Catalogs,
+    pack_locales,
+    po_path,
+    suggest_language,
+)
+from bot.i18n.extract import build_pack_template, build_template
 from bot.i18n.render import Renderer
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
-def _catalog(lang: str):  # type: ignore[no-untyped-def]
-    with po_path(lang).open("rb") as fh:
+# The code's catalogs and the content pack's own.
+PACK = CONTENT_ROOT / "stuttgart"
+DOMAINS = ("code", "pack")
+
+
+def _path(lang: str, which: str = "code") -> Path:
+    if which == "pack":
+        return po_path(lang, pack_locales(PACK), PACK_DOMAIN)
+    return po_path(lang)
+
+
+def _catalog(lang: str, which: str = "code"):  # type: ignore[no-untyped-def]
+    with _path(lang, which).open("rb") as fh:
         return read_po(fh, locale=lang, abort_invalid=True)
 
 
 @pytest.fixture(scope="module")
-def template():  # type: ignore[no-untyped-def]
-    return build_template()
+def templates():  # type: ignore[no-untyped-def]
+    return {"code": build_template(), "pack": build_pack_template(PACK)}
 
 
+@pytest.mark.parametrize("which", DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_catalog_has_every_message_translated(lang: str, template) -> None:  # type: ignore[no-untyped-def]
-    catalog = _catalog(lang)
+def test_catalog_has_every_message_translated(lang: str, which: str, templates) -> None:  # type: ignore[no-untyped-def]
+    template = templates[which]
+    catalog = _catalog(lang, which)
     wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     have = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
     missing = sorted(wanted - set(have))
@@ -50,9 +73,10 @@ def test_catalog_has_every_message_translated(lang: str, template) -> None:  # t
     assert not outdated, f"{lang}: outdated (fuzzy): {outdated[:5]}"
 
 
+@pytest.mark.parametrize("which", DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_no_source_text_copied_as_translation(lang: str) -> None:
-    for message in _catalog(lang):
+def test_no_source_text_copied_as_translation(lang: str, which: str) -> None:
+    for message in _catalog(lang, which):
         if not message.id or isinstance(message.id, tuple):
             continue
         words = re.sub(r"\{\w*\}|[\W\d_]", "", message.id)
@@ -60,9 +84,10 @@ def test_no_source_text_copied_as_translation(lang: str) -> None:
             assert message.string != message.id, f"{lang}: copied: {message.id[:60]}"
 
 
+@pytest.mark.parametrize("which", DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_placeholders_are_identical(lang: str) -> None:
-    for message in _catalog(lang):
+def test_placeholders_are_identical(lang: str, which: str) -> None:
+    for message in _catalog(lang, which):
         if not message.id:
             continue
         if isinstance(message.id, tuple):
@@ -75,9 +100,10 @@ def test_placeholders_are_identical(lang: str) -> None:
             assert got == set(PLACEHOLDER.findall(message.id)), f"{lang}: {message.id[:60]}"
 
 
+@pytest.mark.parametrize("which", DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_catalog_compiles_with_cldr_plural_forms(lang: str) -> None:
-    catalog = _catalog(lang)
+def test_catalog_compiles_with_cldr_plural_forms(lang: str, which: str) -> None:
+    catalog = _catalog(lang, which)
     write_mo(io.BytesIO(), catalog)  # raises on a broken catalog
     cldr = get_plural(lang)
     # The same rule may be written differently by another Babel release: compare what the
@@ -90,9 +116,10 @@ def test_catalog_compiles_with_cldr_plural_forms(lang: str) -> None:
             assert len(message.string) == catalog.num_plurals, f"{lang}: {message.id[0]}"
 
 
+@pytest.mark.parametrize("which", DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_machine_translations_are_marked_for_review(lang: str) -> None:
-    catalog = _catalog(lang)
+def test_machine_translations_are_marked_for_review(lang: str, which: str) -> None:
+    catalog = _catalog(lang, which)
     flagged = [m for m in catalog if m.id and "unreviewed" in m.flags]
     # Marked entries are shown (they are not fuzzy) but admins see them in `bot i18n status`.
     assert all(not m.fuzzy for m in flagged)

@@ -162,6 +162,7 @@ def _check_database(db_url: str, users: list[User]) -> None:
     assert reminders == expected
 
 
+@pytest.mark.long
 async def test_killed_at_random_points_everyone_resumes(
     fake: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:

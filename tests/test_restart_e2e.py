@@ -14,6 +14,7 @@ from tests.tgclient import User
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.long
 async def test_killed_bot_resumes_every_user_where_they_were(
     fake: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:

@@ -12,6 +12,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 PROV = Provenance("test", date(2026, 1, 1), True)
 
 
+BW = ("DE", "BW")
+
+
 def booking(**changes: object) -> Booking:
     base = {
         "slot_minutes": 30,
@@ -20,6 +23,7 @@ def booking(**changes: object) -> Booking:
         "hours": (Window((0, 2), time(9), time(11)), Window((3,), time(14), time(15))),
         "closures": (),
         "provenance": PROV,
+        "holidays": BW,
     }
     base.update(changes)
     return Booking(**base)  # type: ignore[arg-type]
@@ -67,8 +71,11 @@ def test_closures_from_content_admins_and_public_holidays() -> None:
     )
     assert {local(s.start).date() for s in slots} == {date(2026, 11, 23)}
     # Christmas: 25 and 26 Dec are public holidays in Baden-Württemberg, so is 6 Jan.
-    assert is_public_holiday(date(2026, 12, 25)) and is_public_holiday(date(2027, 1, 6))
-    assert not is_public_holiday(date(2026, 12, 24))
+    assert is_public_holiday(date(2026, 12, 25), BW) and is_public_holiday(date(2027, 1, 6), BW)
+    assert not is_public_holiday(date(2026, 12, 24), BW)
+    # Epiphany is a holiday in some German states only: the region comes from the pack.
+    assert not is_public_holiday(date(2027, 1, 6), ("DE", "HH"))
+    assert not is_public_holiday(date(2026, 12, 25), None)
     week = generate_slots(
         "p",
         booking(hours=(Window(tuple(range(7)), time(9), time(10)),)),

@@ -15,6 +15,7 @@ from tests.tgclient import User
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.long
 async def test_sigterm_finishes_updates_in_hand_and_exits_in_time(
     fake: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:

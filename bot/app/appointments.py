@@ -23,7 +23,7 @@ from bot.core.rules.schedule import (
 from bot.delivery.intents import VisitReminder
 from bot.flows.base import Book
 from bot.storage import bookings as repo
-from bot.storage.models import BookingRow
+from bot.storage.models import BookingRow, BookingStatus
 
 REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=2))
 
@@ -130,7 +130,7 @@ class Appointments:
         return BookingDone(booking.id), booking
 
     async def end(
-        self, session: AsyncSession, booking: BookingRow, status: str, now: datetime
+        self, session: AsyncSession, booking: BookingRow, status: BookingStatus, now: datetime
     ) -> None:
         """Cancel a booking (freeing its seat) or close it; pending reminders are dropped."""
         await repo.end_booking(session, booking, status, now)

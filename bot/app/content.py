@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.content.model import Content
@@ -22,13 +23,13 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-async def load_files_into_db(db: Database, city: str, now: datetime) -> bool:
+async def load_files_into_db(db: Database, city: str, now: datetime, root: Path) -> bool:
     """Check the city's content files and store them; returns whether anything changed.
 
     Raises:
         ContentError: if the files are not valid; nothing is stored then.
     """
-    raw = jsonable(read_city(city))
+    raw = jsonable(read_city(city, root))
     parse_content(raw, city)
     async with db.transaction() as session:
         return await store_content(session, city, raw, now)

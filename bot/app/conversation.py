@@ -113,7 +113,8 @@ class Wegweiser:
     ) -> None:
         self.settings = settings
         self.db = db
-        self.catalogs = catalogs or Catalogs()
+        pack = [settings.content_dir / settings.city] if settings.city else None
+        self.catalogs = catalogs or Catalogs(packs=pack)
         self.renderer = Renderer(self.catalogs, settings.timezone)
         self.clock = clock
         self.appointments = Appointments(settings.timezone)
@@ -132,13 +133,17 @@ class Wegweiser:
     async def load_content(self, *, from_files: bool = True) -> Content:
         """Load the content files into the database (if changed) and use the stored copy."""
         if from_files:
-            await load_files_into_db(self.db, self.settings.city, self.clock())
+            await load_files_into_db(
+                self.db, self.settings.city, self.clock(), self.settings.content_dir
+            )
         content = await content_from_db(self.db, self.settings.city)
         if content is None:
             raise RuntimeError(f"no content stored for {self.settings.city}")
         self._content = content
         async with self.db.transaction() as session:
-            await faq_store.seed(session, self.clock(), self.settings.city)
+            await faq_store.seed(
+                session, self.clock(), self.settings.content_dir / self.settings.city
+            )
         await self.reload_faq()
         return content
 

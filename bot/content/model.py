@@ -75,7 +75,8 @@ class Closure:
 
 @dataclass(frozen=True)
 class Booking:
-    """How visits to a point can be booked."""
+    """How visits to a point can be booked; no visits on the public holidays of ``holidays``
+    (country and region, e.g. ("DE", "BW"))."""
 
     slot_minutes: int
     capacity: int
@@ -83,6 +84,7 @@ class Booking:
     hours: tuple[Window, ...]
     closures: tuple[Closure, ...]
     provenance: Provenance
+    holidays: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,16 @@ class Fact:
 
 @dataclass(frozen=True)
 class Content:
-    """Everything the bot knows about one city."""
+    """Everything the bot knows about one city (a content pack).
+
+    Attributes:
+        city: The pack's key (its folder name).
+        name: The city's name as users read it (translated by the pack's catalogs).
+        other_statuses: The button that leads to the ``special`` statuses (needed if any).
+    """
 
     city: str
+    name: str
     authorities: dict[str, Authority]
     points: dict[str, CounsellingPoint]
     routes: dict[str, Route]
@@ -184,3 +193,4 @@ class Content:
     costs: dict[str, str]
     triage: tuple[TriageQuestion, ...]
     facts: dict[str, Fact]
+    other_statuses: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,13 @@ class ContentError(ValueError):
     """Content that cannot be used; the message names the file part at fault."""
 
 
-def read_city(city: str = "stuttgart", root: Path = CONTENT_ROOT) -> dict[str, Any]:
-    """Read and merge all TOML files of a city into one raw mapping."""
+def packs(root: Path = CONTENT_ROOT) -> list[str]:
+    """The content packs in ``root`` (folders with a ``pack.toml``)."""
+    return sorted(p.parent.name for p in root.glob("*/pack.toml"))
+
+
+def read_city(city: str, root: Path = CONTENT_ROOT) -> dict[str, Any]:
+    """Read and merge all TOML files of a city's pack into one raw mapping."""
     folder = root / city
     if not folder.is_dir():
         raise ContentError(f"no content folder {folder}")
@@ -223,16 +229,34 @@ def _rule(index: int, data: Mapping[str, Any]) -> Rule:
     )
 
 
-def parse_content(raw: Mapping[str, Any], city: str = "stuttgart") -> Content:
+def _holidays(pack: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    found = pack.get("holidays")
+    if found is None:
+        return None
+    if not isinstance(found, Mapping) or not isinstance(found.get("country"), str):
+        raise ContentError('pack.holidays: needs a country, e.g. { country = "DE" }')
+    region = found.get("region")
+    return (found["country"], str(region) if region is not None else None)
+
+
+def parse_content(raw: Mapping[str, Any], city: str) -> Content:
     """Build checked content from a raw mapping as returned by :func:`read_city`.
 
     Raises:
         ContentError: on a missing field, a wrong type or a dangling reference.
     """
+    pack = _get(raw, "pack", "pack.toml", dict)
+    holidays = _holidays(pack)
+    points = {k: _point(k, v) for k, v in raw.get("point", {}).items()}
+    points = {
+        k: replace(p, booking=replace(p.booking, holidays=holidays)) if p.booking else p
+        for k, p in points.items()
+    }
     content = Content(
         city=city,
+        name=_get(pack, "name", "pack"),
         authorities={k: _authority(k, v) for k, v in raw.get("authority", {}).items()},
-        points={k: _point(k, v) for k, v in raw.get("point", {}).items()},
+        points=points,
         routes={k: _route(k, v) for k, v in raw.get("route", {}).items()},
         statuses={
             k: Status(
@@ -262,6 +286,7 @@ def parse_content(raw: Mapping[str, Any], city: str = "stuttgart") -> Content:
             )
             for k, v in raw.get("fact", {}).items()
         },
+        other_statuses=raw.get("statuses", {}).get("other"),
     )
     _check_references(content)
     return content
@@ -285,6 +310,8 @@ def _check_references(c: Content) -> None:
         ]
         if rule.when.get("status") not in c.statuses:
             problems.append(f"rule #{i + 1}: unknown status '{rule.when.get('status')}'")
+    if any(s.special for s in c.statuses.values()) and not c.other_statuses:
+        problems.append("statuses.other: the button for the special statuses is missing")
     for status in c.statuses:
         if not any(r.when.get("status") == status for r in c.rules):
             problems.append(f"status.{status}: no rule decides it")
@@ -306,7 +333,7 @@ def _check_references(c: Content) -> None:
 
 def _texts(c: Content) -> list[tuple[str, str]]:
     """Every translatable text of the content with where it is, for checks and extraction."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = [("pack.name", c.name)]
     for a in c.authorities.values():
         out += [(f"authority.{a.key}.name", a.name), (f"authority.{a.key}.ask", a.ask)]
     for p in c.points.values():
@@ -320,6 +347,8 @@ def _texts(c: Content) -> list[tuple[str, str]]:
         out += [(f"route.{r.key}.bring", b) for b in r.bring]
         out += [(f"route.{r.key}.note", n.text) for n in r.notes]
     out += [(f"status.{s.key}.label", s.label) for s in c.statuses.values()]
+    if c.other_statuses:
+        out.append(("statuses.other", c.other_statuses))
     out += [
         (f"rule #{i + 1}.together", r.together.text) for i, r in enumerate(c.rules) if r.together
     ]

@@ -4,9 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
-START_STEP = "language"
+# Every step of the conversation; the flows define one Step for each (checked by the tests).
+StepName = Literal[
+    "language",
+    "privacy",
+    "declined",
+    "delete",
+    "status",
+    "special",
+    "unsure",
+    "benefits",
+    "age",
+    "result",
+    "menu",
+    "book_point",
+    "book_day",
+    "book_time",
+    "book_alt",
+    "booked",
+    "appointments",
+    "courses",
+    "course_filters",
+    "course_district",
+    "course_time",
+    "course_weeks",
+    "reminders",
+]
+STEP_NAMES: frozenset[str] = frozenset(get_args(StepName))
+START_STEP: StepName = "language"
+
+
+def stored_step(name: str | None, default: StepName = START_STEP) -> StepName:
+    """A step name read from storage (an older release may have saved one that is gone)."""
+    return cast(StepName, name) if name in STEP_NAMES else default
 
 
 @dataclass(frozen=True)
@@ -33,7 +65,7 @@ class State:
     history: tuple[str, ...] = ()
     resume: str | None = None
 
-    def go(self, step: str, *, remember: bool = True, **changes: Any) -> State:
+    def go(self, step: StepName, *, remember: bool = True, **changes: Any) -> State:
         """Move to ``step``; with ``remember`` the current step can be returned to by "back"."""
         history = (*self.history, self.step) if remember and step != self.step else self.history
         return replace(self, step=step, history=history, version=self.version + 1, **changes)

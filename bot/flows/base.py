@@ -12,7 +12,7 @@ from bot.core.courses.matching import CourseView
 from bot.core.faq.snapshot import FaqSnapshot
 from bot.core.messages import Reply
 from bot.core.rules.schedule import BookingView, FreeSlot
-from bot.core.state import State
+from bot.core.state import State, StepName
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,10 @@ class Outcome:
 class Step(Protocol):
     """One step of a flow: what it asks, and what each answer leads to."""
 
-    name: str
+    @property
+    def name(self) -> StepName:
+        """The step's name, as saved in the state."""
+        ...
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         """The messages that ask this step's question; the last one carries the options."""

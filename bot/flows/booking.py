@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -101,7 +102,7 @@ def _booking(ctx: Ctx, booking_id: str | None) -> BookingView | None:
 class BookPointStep:
     """Where would you like to book your first counselling visit?"""
 
-    name = "book_point"
+    name: Final = "book_point"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         recommended = _recommended(ctx.content, state)
@@ -129,7 +130,7 @@ class BookPointStep:
 class BookDayStep:
     """Days with free times in the next 14 days."""
 
-    name = "book_day"
+    name: Final = "book_day"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         point = ctx.content.points.get(state.answers.get("book_point", ""))
@@ -158,7 +159,7 @@ class BookDayStep:
 class BookTimeStep:
     """Free times on the chosen day."""
 
-    name = "book_time"
+    name: Final = "book_time"
 
     def _free(self, state: State, ctx: Ctx) -> list[FreeSlot]:
         point = state.answers.get("book_point", "")
@@ -199,7 +200,7 @@ def _choose_time(state: State, key: str, ctx: Ctx) -> Outcome:
 class BookAlternativesStep:
     """The chosen time was just taken: the nearest free times instead."""
 
-    name = "book_alt"
+    name: Final = "book_alt"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         keys = [k for k in state.answers.get("alts", "").split() if parse_slot_key(k)]
@@ -283,7 +284,7 @@ def confirmation(ctx: Ctx, state: State, booking: BookingView) -> Reply:
         )
     )
     calendar = Calendar(
-        uid=f"booking-{booking.id}@wegweiser-stuttgart",
+        uid=f"booking-{booking.id}@wegweiser-{ctx.content.city}",
         start=booking.start,
         end=booking.end,
         title=Msg(N_("First counselling: {point}"), {"point": named}),
@@ -305,7 +306,7 @@ BOOKED_OPTIONS = (
 class BookedStep:
     """The confirmation, with cancel and change."""
 
-    name = "booked"
+    name: Final = "booked"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         booking = _booking(ctx, state.answers.get("booking"))
@@ -338,7 +339,7 @@ def _manage(state: State, key: str, booking: BookingView, ctx: Ctx) -> Outcome:
 class AppointmentsStep:
     """/appointments: the user's appointments, each with cancel and change."""
 
-    name = "appointments"
+    name: Final = "appointments"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         if not ctx.bookings:

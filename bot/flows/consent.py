@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.core.messages import N_, Msg, Option, Reply, counted
-from bot.core.state import START_STEP, State
+from bot.core.state import START_STEP, State, stored_step
 from bot.flows.base import ERASE, Ctx, Outcome
 
 PRIVACY_TEXT = N_(
@@ -35,7 +37,7 @@ def privacy_notice(inactivity_days: int) -> Msg:
 class PrivacyStep:
     """Show the notice; only "I agree" lets the journey ask personal questions."""
 
-    name = "privacy"
+    name: Final = "privacy"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         return [
@@ -58,7 +60,7 @@ class PrivacyStep:
 class DeclinedStep:
     """Without consent the bot asks nothing personal, and says so."""
 
-    name = "declined"
+    name: Final = "declined"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         text = N_(
@@ -74,7 +76,7 @@ class DeclinedStep:
 class DeleteStep:
     """Confirm before erasing everything stored about the user."""
 
-    name = "delete"
+    name: Final = "delete"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         return [
@@ -93,5 +95,5 @@ class DeleteStep:
                 Msg(N_("Everything about you has been deleted. Send /start to begin again."))
             )
             return Outcome(State(step=START_STEP, version=state.version + 1), (done,), (ERASE,))
-        back = state.resume or "status"
+        back = stored_step(state.resume, "status")
         return Outcome(state.go(back, remember=False, resume=None), ())

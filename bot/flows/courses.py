@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.core.courses.cards import card
 from bot.core.courses.matching import (
     RADIUS_KM,
@@ -21,7 +23,7 @@ from bot.core.messages import (
     Term,
     counted,
 )
-from bot.core.state import State
+from bot.core.state import State, StepName
 from bot.flows.base import Ctx, Follow, FollowNews, Outcome
 
 PAGE = 5
@@ -88,7 +90,7 @@ def _summary(state: State) -> Msg:
 class CoursesStep:
     """Courses that fit, five at a time, each to follow."""
 
-    name = "courses"
+    name: Final = "courses"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         found = _found(state, ctx)
@@ -140,7 +142,7 @@ class CoursesStep:
 class CourseFiltersStep:
     """Which filter to change."""
 
-    name = "course_filters"
+    name: Final = "course_filters"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         childcare = state.answers.get("cf_childcare") == "yes"
@@ -166,7 +168,11 @@ class CourseFiltersStep:
         return [Reply(text, options=options)]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
-        steps = {"district": "course_district", "time": "course_time", "weeks": "course_weeks"}
+        steps: dict[str, StepName] = {
+            "district": "course_district",
+            "time": "course_time",
+            "weeks": "course_weeks",
+        }
         if key in steps:
             return Outcome(state.go(steps[key]), ())
         if key == "childcare":
@@ -191,7 +197,7 @@ def _back_to_list(state: State, **changes: str) -> Outcome:
 class CourseDistrictStep:
     """Districts that have courses."""
 
-    name = "course_district"
+    name: Final = "course_district"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         districts = sorted({c.district for c in ctx.courses}, key=str.casefold)
@@ -210,7 +216,7 @@ class CourseDistrictStep:
 class CourseTimeStep:
     """Mornings, afternoons or evenings."""
 
-    name = "course_time"
+    name: Final = "course_time"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         options = [Option(k, Msg(label)) for k, label in TIME_LABELS.items()]
@@ -224,7 +230,7 @@ class CourseTimeStep:
 class CourseWeeksStep:
     """How soon the course should start."""
 
-    name = "course_weeks"
+    name: Final = "course_weeks"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         options = [Option(str(w), counted("Within {n} week", "Within {n} weeks", w)) for w in WEEKS]
@@ -245,7 +251,7 @@ def with_location(state: State, latitude: float, longitude: float) -> Outcome:
 class RemindersStep:
     """/reminders: what the user follows, each to stop."""
 
-    name = "reminders"
+    name: Final = "reminders"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         options: list[Option] = []

@@ -107,7 +107,7 @@ MAX_RELAY = 4096
 NO_RESTART = frozenset({"language", "privacy", "declined", "delete"})
 
 HELP_TEXT = N_(
-    "I help newcomers in Stuttgart find out who decides about their integration course, "
+    "I help newcomers in {city} find out who decides about their integration course, "
     "what that means and where to get counselling.\n"
     "/start – start from the beginning\n"
     "/language – change the language\n"
@@ -118,6 +118,10 @@ HELP_TEXT = N_(
     "/delete – delete your data\n"
     "/help – this help"
 )
+
+
+def _help(ctx: Ctx) -> Msg:
+    return Msg(HELP_TEXT, {"city": Msg(ctx.content.name)})
 
 
 def _step(state: State) -> Step:
@@ -193,7 +197,7 @@ def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
     if name == "start":
         return _say(_restart(state), ctx)
     if name == "help":
-        return _say(state, ctx, Reply(Msg(HELP_TEXT)))
+        return _say(state, ctx, Reply(_help(ctx)))
     if name == "privacy":
         notice = privacy_notice(ctx.inactivity_days)
         return _say(state, ctx, Reply(notice, title=Msg(N_("Your data"))))
@@ -205,12 +209,12 @@ def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
     if name in ("appointments", "reminders"):
         if not state.consent:
             return _say(state.go("privacy", remember=False), ctx)
-        return _say(state.go(name), ctx)
+        return _say(state.go("appointments" if name == "appointments" else "reminders"), ctx)
     if name == "delete":
         resume = state.step if state.step != "delete" else state.resume
         return _say(state.go("delete", remember=False, resume=resume), ctx)
     unknown = Msg(N_("I do not know the command /{command}."), {"command": name[:32]})
-    return _say(state, ctx, Reply(unknown), Reply(Msg(HELP_TEXT)))
+    return _say(state, ctx, Reply(unknown), Reply(_help(ctx)))
 
 
 def _choice(state: State, event: ChoiceIn, ctx: Ctx) -> Outcome:

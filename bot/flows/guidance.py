@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
 from bot.content.model import Authority, Content, CounsellingPoint, Note, Route
 from bot.core.messages import (
@@ -20,7 +21,7 @@ from bot.core.messages import (
     counted,
 )
 from bot.core.rules.routing import counselling, decide, online_counselling
-from bot.core.state import State
+from bot.core.state import State, StepName
 from bot.flows.base import Ctx, OpenCase, Outcome
 
 MENU_OPTIONS = (
@@ -104,6 +105,19 @@ def _contact(authority: Authority) -> list[Arg]:
     return lines
 
 
+def _units(content: Content) -> list[Arg]:
+    units = content.facts.get("units_general")
+    if units is None:
+        return []
+    return [
+        counted(
+            "A general integration course has {n} teaching unit.",
+            "A general integration course has {n} teaching units.",
+            int(units.value),
+        )
+    ]
+
+
 def route_reply(content: Content, route: Route, facts: dict[str, Arg]) -> Reply:
     """One route explained: who decides, what it means, cost, what to bring, notes, contact."""
     authority = content.authorities[route.authority]
@@ -111,11 +125,7 @@ def route_reply(content: Content, route: Route, facts: dict[str, Arg]) -> Reply:
         Msg(route.means, facts),
         Msg(N_("Legal basis: {basis}"), {"basis": Term(route.basis)}),
         Msg(content.costs[route.cost], facts),
-        counted(
-            "A general integration course has {n} teaching unit.",
-            "A general integration course has {n} teaching units.",
-            int(content.facts["units_general"].value),
-        ),
+        *_units(content),
         Msg(N_("What to bring:")),
         Lines(tuple(Msg(item) for item in route.bring), bullet=True),
         *(_note(n, facts) for n in route.notes),
@@ -176,7 +186,7 @@ def menu_reply() -> Reply:
 class ResultStep:
     """Show the result, then the next-steps menu."""
 
-    name = "result"
+    name: Final = "result"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         return [*result_replies(ctx, state), menu_reply()]
@@ -188,7 +198,7 @@ class ResultStep:
 class MenuStep:
     """The next-steps menu on its own, after the result was shown."""
 
-    name = "menu"
+    name: Final = "menu"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         return [menu_reply()]
@@ -202,7 +212,7 @@ class MenuStep:
         if key == "courses":
             return Outcome(state.go("courses", answers=state.answer("cf_page", "0")), ())
         if key == "book":
-            step = "appointments" if ctx.bookings else "book_point"
+            step: StepName = "appointments" if ctx.bookings else "book_point"
             return Outcome(state.go(step, answers=state.without("reschedule", "alts")), ())
         if key == "person" and ctx.counselling_available:
             if ctx.open_case:

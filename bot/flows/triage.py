@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.core.messages import N_, Msg, Option, Reply
-from bot.core.state import State
+from bot.core.state import State, StepName
 from bot.flows.base import Ctx, Outcome
 
 YES_NO = (Option("yes", Msg(N_("Yes"))), Option("no", Msg(N_("No"))))
@@ -15,20 +17,22 @@ AGE_OPTIONS = (
 
 def _after_status(state: State, status: str, ctx: Ctx) -> Outcome:
     answers = {**state.without("benefits", "triage"), "status": status}
-    nxt = "benefits" if ctx.content.statuses[status].ask_benefits else "age"
+    nxt: StepName = "benefits" if ctx.content.statuses[status].ask_benefits else "age"
     return Outcome(state.go(nxt, answers=answers), ())
 
 
 class StatusStep:
     """Which of these describes you?"""
 
-    name = "status"
+    name: Final = "status"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         main = [s for s in ctx.content.statuses.values() if not s.special]
         options = [Option(s.key, Msg(s.label)) for s in main]
-        options.append(Option("special", Msg(N_("Other: EU citizen, asylum, Ukraine"))))
-        options.append(Option("unsure", Msg(N_("I am not sure"))))
+        if ctx.content.other_statuses:
+            options.append(Option("special", Msg(ctx.content.other_statuses)))
+        if ctx.content.triage:
+            options.append(Option("unsure", Msg(N_("I am not sure"))))
         return [Reply(Msg(N_("Which of these describes you best?")), options=tuple(options))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
@@ -42,7 +46,7 @@ class StatusStep:
 class SpecialStep:
     """The special cases: EU citizens, asylum seekers or Duldung, Ukrainians with § 24."""
 
-    name = "special"
+    name: Final = "special"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         special = [s for s in ctx.content.statuses.values() if s.special]
@@ -60,7 +64,7 @@ class SpecialStep:
 class UnsureStep:
     """Short yes/no questions, one at a time, until the status is clear."""
 
-    name = "unsure"
+    name: Final = "unsure"
 
     def _index(self, state: State, ctx: Ctx) -> int:
         try:
@@ -86,7 +90,7 @@ class UnsureStep:
 class BenefitsStep:
     """Does the user also receive Bürgergeld? That can add the Jobcenter's route."""
 
-    name = "benefits"
+    name: Final = "benefits"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         text = N_("Do you receive Bürgergeld (formerly ALG II) from the Jobcenter?")
@@ -99,7 +103,7 @@ class BenefitsStep:
 class AgeStep:
     """The age band decides between youth (JMD) and adult (MBE) counselling."""
 
-    name = "age"
+    name: Final = "age"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         text = N_("How old are you? This decides which counselling service is for you.")

@@ -1,7 +1,8 @@
-"""Keep the catalogs in step with the code and the content.
+"""Keep the catalogs in step with the code and the content packs.
 
-``extract`` collects every user-facing text (``N_()`` and ``counted()`` in bot/, and the
-translatable fields of the content files) into ``locales/messages.pot``; ``update`` merges it
+``build_template`` collects every user-facing text of the code (``N_()`` and ``counted()`` in
+bot/) into ``locales/messages.pot``, ``build_pack_template`` the translatable fields of a
+content pack into the pack's ``locales/content.pot``; ``update_catalogs`` merges a template
 into each language's .po file, keeping translations and marking changed ones as fuzzy
 (outdated) for translators.
 """
@@ -24,10 +25,15 @@ KEYWORDS = {"N_": None, "counted": (1, 2)}
 POT_PATH = LOCALES_DIR / f"{DOMAIN}.pot"
 
 
-def build_template(city: str = "stuttgart") -> Catalog:
-    """A catalog template with every message of the code and the content."""
+def _template() -> Catalog:
     template = Catalog(project="Wegweiser", version="1", charset="utf-8", fuzzy=False)
     template.creation_date = datetime(2026, 1, 1)
+    return template
+
+
+def build_template() -> Catalog:
+    """A catalog template with every message of the code."""
+    template = _template()
     for filename, lineno, message, comments, _ctx in extract_from_dir(
         BOT_DIR,
         method_map=[("**.py", "python")],
@@ -35,7 +41,14 @@ def build_template(city: str = "stuttgart") -> Catalog:
         comment_tags=("TRANSLATORS:",),
     ):
         template.add(message, locations=[(f"bot/{filename}", lineno)], auto_comments=comments)
-    for where, text in translatable_texts(parse_content(read_city(city), city)):
+    return template
+
+
+def build_pack_template(pack: Path) -> Catalog:
+    """A catalog template with every translatable text of a content pack."""
+    template = _template()
+    city = pack.name
+    for where, text in translatable_texts(parse_content(read_city(city, pack.parent), city)):
         template.add(text, locations=[(f"content/{city}", 0)], auto_comments=[where])
     return template
 
@@ -47,13 +60,18 @@ def write_template(template: Catalog, path: Path = POT_PATH) -> None:
         write_po(fh, template, width=100, omit_header=False, sort_output=False)
 
 
-def update_catalogs(template: Catalog, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+def update_catalogs(
+    template: Catalog,
+    languages: tuple[str, ...] = LANGUAGES,
+    root: Path = LOCALES_DIR,
+    domain: str = DOMAIN,
+) -> list[str]:
     """Merge the template into each language's .po (creating missing ones); returns the paths."""
     written = []
     for lang in languages:
         if lang == SOURCE_LANGUAGE:
             continue
-        path = po_path(lang)
+        path = po_path(lang, root, domain)
         if path.exists():
             with path.open("rb") as fh:
                 catalog = read_po(fh, locale=lang)

@@ -24,7 +24,7 @@ def ics_file(
     the user's own time zone.
     """
     calendar = Calendar()
-    calendar.add("prodid", "-//Wegweiser Stuttgart//Termin//DE")
+    calendar.add("prodid", "-//Wegweiser//Appointment//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()

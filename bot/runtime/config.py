@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.content.parse import CONTENT_ROOT, packs
 from bot.core.address import Address
 from bot.i18n.catalogs import LANGUAGES
 
@@ -40,7 +41,8 @@ class Settings:
     counsellor_chat_id: int | None
     default_language: str
     timezone: str
-    city: str = "stuttgart"
+    city: str = ""
+    content_dir: Path = CONTENT_ROOT
     course_reminder_days: tuple[int, ...] = (7, 1)
     quiet_hours: str = "21:00-08:00"
     messages_per_second: int = 30
@@ -200,6 +202,13 @@ def load_settings(
     if log_format not in ("json", "text"):
         problems.append("LOG_FORMAT: json or text")
 
+    content_dir = Path(env.get("CONTENT_DIR", "").strip() or CONTENT_ROOT)
+    available = packs(content_dir)
+    city = env.get("CITY", "").strip() or (available[0] if len(available) == 1 else "")
+    if city not in available:
+        listed = ", ".join(available) or "none"
+        problems.append(f"CITY: the content pack to use, one of: {listed} (in {content_dir})")
+
     flood_raw = env.get("FLOOD_LIMIT", "").strip() or "20/30"
     flood = re.fullmatch(r"(\d+)/(\d+)", flood_raw)
     if flood is None or not int(flood.group(1)) >= 1 or not int(flood.group(2)) >= 1:
@@ -228,4 +237,6 @@ def load_settings(
         log_format=log_format,
         flood_messages=int(flood.group(1)),
         flood_seconds=int(flood.group(2)),
+        city=city,
+        content_dir=content_dir,
     )

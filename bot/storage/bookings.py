@@ -10,10 +10,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.rules.schedule import BookingView
-from bot.storage.models import BookingRow, ClosureRow, PointSettingRow, SlotRow
+from bot.storage.models import BookingRow, BookingStatus, ClosureRow, PointSettingRow, SlotRow
 from bot.storage.users import as_utc, upsert
 
-ACTIVE = "active"
+ACTIVE: BookingStatus = "active"
 
 
 async def taken_seats(
@@ -136,7 +136,7 @@ async def get_booking(session: AsyncSession, booking_id: int) -> BookingRow | No
 
 
 async def end_booking(
-    session: AsyncSession, booking: BookingRow, status: str, now: datetime
+    session: AsyncSession, booking: BookingRow, status: BookingStatus, now: datetime
 ) -> None:
     """Cancel (freeing the seat) or close a booking as attended or no-show."""
     if booking.status != ACTIVE:

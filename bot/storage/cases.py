@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import AuditRow, CaseMessageRow, CaseRow
 
-OPEN, CLOSED = "open", "closed"
+OPEN: Final = "open"
+CLOSED: Final = "closed"
 
 
 async def open_case_of(session: AsyncSession, user_id: int) -> CaseRow | None:

@@ -9,11 +9,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.parse import CONTENT_ROOT
-from bot.core.faq.index import FaqIndex
+from bot.core.faq.index import index_of
 from bot.core.faq.snapshot import (
     CURRENT,
     MACHINE,
@@ -30,10 +29,10 @@ from bot.storage.models import FaqEntryRow, FaqExampleRow, FaqTextRow, FaqUnansw
 
 
 def read_files(
-    city: str = "stuttgart",
+    pack: Path,
 ) -> tuple[list[dict[str, object]], dict[str, dict[str, dict[str, object]]]]:
-    """The entries file and the per-language files of a city's FAQ."""
-    folder = CONTENT_ROOT / city / "faq"
+    """The entries file and the per-language files of a content pack's FAQ."""
+    folder = pack / "faq"
     entries_path = folder / "entries.toml"
     if not entries_path.exists():
         return [], {}
@@ -46,12 +45,12 @@ def read_files(
     return entries, languages
 
 
-async def seed(session: AsyncSession, now: datetime, city: str = "stuttgart") -> int:
+async def seed(session: AsyncSession, now: datetime, pack: Path) -> int:
     """Add entries, answers and examples from the files that the database does not have yet.
 
     Admins' changes in the database are never overwritten by the files.
     """
-    entries, languages = read_files(city)
+    entries, languages = read_files(pack)
     added = 0
     known = set((await session.execute(select(FaqEntryRow.slug))).scalars())
     texts = {
@@ -86,6 +85,7 @@ async def seed(session: AsyncSession, now: datetime, city: str = "stuttgart") ->
             session.add(_text(slug, "en", str(entry["answer_en"]), source, True, now))
             texts.add((slug, "en"))
     await session.flush()
+    new_examples: list[dict[str, object]] = []
     for lang, data in languages.items():
         for slug, item in data.items():
             if slug not in known or not isinstance(item, dict):
@@ -108,8 +108,13 @@ async def seed(session: AsyncSession, now: datetime, city: str = "stuttgart") ->
                 for raw in listed if isinstance(listed, list) else []:
                     text = str(raw).strip()[:300]
                     if text and (slug, lang, text) not in examples:
-                        session.add(FaqExampleRow(slug=slug, lang=lang, text=text, keyword=keyword))
+                        new_examples.append(
+                            {"slug": slug, "lang": lang, "text": text, "keyword": keyword}
+                        )
                         examples.add((slug, lang, text))
+    if new_examples:
+        # Thousands of examples: one executemany, not one round trip per row.
+        await session.execute(insert(FaqExampleRow), new_examples)
     return added
 
 
@@ -130,7 +135,7 @@ async def snapshot(session: AsyncSession) -> FaqSnapshot:
     """Everything the bot needs to match and answer, in memory."""
     entries = {e.slug: e for e in (await session.execute(select(FaqEntryRow))).scalars()}
     examples = (await session.execute(select(FaqExampleRow))).scalars()
-    index = FaqIndex((e.slug, e.lang, e.text, e.keyword) for e in examples if e.slug in entries)
+    index = index_of((e.slug, e.lang, e.text, e.keyword) for e in examples if e.slug in entries)
     answers = {
         (t.slug, t.lang): Answer(
             t.slug, t.lang, t.answer, t.based_on != entries[t.slug].source_hash, t.machine
@@ -270,6 +275,6 @@ async def forget_unanswered_before(session: AsyncSession, before: datetime) -> N
     await session.execute(delete(FaqUnansweredRow).where(FaqUnansweredRow.created_at < before))
 
 
-def faq_folder(city: str = "stuttgart") -> Path:
+def faq_folder(pack: Path) -> Path:
     """Where a city's FAQ files live."""
-    return CONTENT_ROOT / city / "faq"
+    return pack / "faq"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.core.courses.model import CourseStatus
+
+# The life of a booking, a case, a course and an outbox row, as stored.
+BookingStatus = Literal["active", "cancelled", "attended", "no_show"]
+CaseStatus = Literal["open", "closed"]
+OutboxState = Literal["pending", "sending", "sent", "dropped", "failed"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -151,7 +158,7 @@ class BookingRow(Base):
     point: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[BookingStatus] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -189,7 +196,7 @@ class OutboxRow(Base):
     quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[OutboxState] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -207,7 +214,7 @@ class CaseRow(Base):
     user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     booking_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[CaseStatus] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     anchor_message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -284,7 +291,7 @@ class CourseRow(Base):
     childcare: Mapped[bool] = mapped_column(Boolean)
     free_places: Mapped[int | None] = mapped_column(Integer)
     registration: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[CourseStatus] = mapped_column(String(16), index=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

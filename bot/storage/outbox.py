@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,11 @@ from bot.core.rules.timing import SendWindow
 from bot.storage.models import OutboxRow
 from bot.storage.users import as_utc, upsert
 
-PENDING, SENDING, SENT, DROPPED, FAILED = "pending", "sending", "sent", "dropped", "failed"
+PENDING: Final = "pending"
+SENDING: Final = "sending"
+SENT: Final = "sent"
+DROPPED: Final = "dropped"
+FAILED: Final = "failed"
 # Kinds where a later message about the same topic says all an earlier one would: after a
 # downtime only the latest reminder of a visit or a course goes out.
 SUPERSEDED_BY_LATER = frozenset({"reminder", "course_start"})

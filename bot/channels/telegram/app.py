@@ -110,10 +110,11 @@ async def publish_commands(application: App) -> None:
         text_lang = lang or core.settings.default_language
         commands = [BotCommand(name, core.text(Msg(desc), text_lang)) for name, desc in COMMANDS]
         await bot.set_my_commands(commands, language_code=lang)
-        await bot.set_my_description(core.text(Msg(DESCRIPTION), text_lang), language_code=lang)
-        await bot.set_my_short_description(
-            core.text(Msg(SHORT_DESCRIPTION), text_lang), language_code=lang
-        )
+        city = {"city": Msg(core.content.name)}
+        description = core.text(Msg(DESCRIPTION, city), text_lang)
+        await bot.set_my_description(description, language_code=lang)
+        short = core.text(Msg(SHORT_DESCRIPTION, city), text_lang)
+        await bot.set_my_short_description(short, language_code=lang)
 
 
 def kick_dispatcher(application: App) -> None:

@@ -17,11 +17,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 # setMyDescription allows 512 characters, setMyShortDescription 120.
 DESCRIPTION = N_(
-    "Wegweiser helps newcomers in Stuttgart find their way into an integration course: "
+    "Wegweiser helps newcomers in {city} find their way into an integration course: "
     "who decides about it, what that means for you, what to bring and where to get "
     "free counselling. In your language."
 )
-SHORT_DESCRIPTION = N_("Your guide to integration courses in Stuttgart, in your language.")
+SHORT_DESCRIPTION = N_("Your guide to integration courses in {city}, in your language.")
 PRIVATE_ONLY = N_("I only talk in private chats. Please write to me directly.")
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 STOPPED = N_("Stopped. You will not get these messages any more.")

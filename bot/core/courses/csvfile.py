@@ -13,7 +13,7 @@ Columns (header row required, in any order; `;` or `,` as separator, UTF-8):
 | weekdays | yes | Mo,Di,Mi,Do,Fr,Sa,So (also Mo-Fr) |
 | time_from, time_to | yes | HH:MM, from before to |
 | address | yes | street and number, postcode and city |
-| district | yes | Stuttgart district, e.g. Bad Cannstatt |
+| district | yes | district of the city, e.g. Bad Cannstatt |
 | lat, lon | no | decimal degrees (both or neither) |
 | target_group | no | free text |
 | childcare | yes | ja/nein (also yes/no, 1/0) |

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Final, Literal
 
 from bot.core.messages import N_
 
@@ -23,7 +24,10 @@ COURSE_TYPES: dict[str, str] = {
     "city": N_("Other city course"),
 }
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
-ACTIVE, CANCELLED, ARCHIVED = "active", "cancelled", "archived"
+CourseStatus = Literal["active", "cancelled", "archived"]
+ACTIVE: Final = "active"
+CANCELLED: Final = "cancelled"
+ARCHIVED: Final = "archived"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -177,3 +178,14 @@ class FaqIndex:
         if close:
             return Decision("suggest", close, top)
         return Decision("none", (), top)
+
+
+@lru_cache(maxsize=4)
+def _built(items: tuple[tuple[str, str, str, bool], ...]) -> FaqIndex:
+    return FaqIndex(items)
+
+
+def index_of(items: Iterable[tuple[str, str, str, bool]]) -> FaqIndex:
+    """The index of these examples; an unchanged FAQ (a reload, another bot in the same
+    process) reuses the index already built, which takes a second or two."""
+    return _built(tuple(items))

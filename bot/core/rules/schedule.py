@@ -40,19 +40,19 @@ class FreeSlot:
     free: int
 
 
-@lru_cache(maxsize=16)
-def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("DE", subdiv="BW", years=[year]).keys())
+@lru_cache(maxsize=64)
+def _public_holidays(year: int, country: str, region: str | None) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=region, years=[year]).keys())
 
 
-def is_public_holiday(day: date) -> bool:
-    """Whether ``day`` is a public holiday in Baden-Württemberg."""
-    return day in _public_holidays(day.year)
+def is_public_holiday(day: date, where: tuple[str, str | None] | None) -> bool:
+    """Whether ``day`` is a public holiday in ``where`` (country, region); never if ``None``."""
+    return where is not None and day in _public_holidays(day.year, *where)
 
 
 def is_closed(day: date, booking: Booking, extra_closures: Iterable[date] = ()) -> bool:
     """Whether the point takes no appointments on ``day``."""
-    if is_public_holiday(day) or day in set(extra_closures):
+    if is_public_holiday(day, booking.holidays) or day in set(extra_closures):
         return True
     return any(c.first <= day <= c.last for c in booking.closures)
 
