@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app.conversation import Answer, Wegweiser
 from bot.core.events import ChoiceIn, CommandIn
+from bot.i18n.bidi import strip_controls
 from bot.storage.db import Database
 from bot.storage.models import BookingRow, CaseRow, OutboxRow, SlotRow
 from tests.conftest import FIXED_NOW, settings_for
@@ -85,6 +86,20 @@ async def test_booking_confirms_with_calendar_reminders_and_a_case(core: Wegweis
     # The confirmation says the time in Turkish and, for the desk, in German.
     assert "Migrationsberatung für erwachsene Zugewanderte, MBE" in confirmation.body
     assert "November 2026" in confirmation.body  # German desk line ("Montag, 23. November 2026")
+
+
+async def test_the_calendar_file_is_stamped_now_and_free_of_direction_marks(
+    core: Wegweiser,
+) -> None:
+    booked, _slot = await book_first(core, 305, "ar")
+    confirmation = next(r for r in booked.replies if r.attachment is not None)
+    _name, data = confirmation.attachment  # type: ignore[misc]
+    event = next(c for c in Calendar.from_ical(data).walk() if c.name == "VEVENT")
+    assert event.decoded("dtstamp") == FIXED_NOW  # when the file was made, not the visit
+    assert event.decoded("dtstart") > FIXED_NOW
+    fields = [str(event.get(k)) for k in ("summary", "location", "description")]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in fields[0])  # the Arabic title
+    assert not [f for f in fields if strip_controls(f) != f]
 
 
 async def test_cancel_frees_the_seat_and_drops_reminders(core: Wegweiser) -> None:

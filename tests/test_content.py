@@ -49,6 +49,14 @@ def test_every_status_is_decided_and_every_route_is_complete(content: Content) -
         (lambda r: r["authority"]["bva"].update(confirmed="yes"), "'confirmed' must be bool"),
         (lambda r: r["cost"]["free"].update(text="{unknown_fact}"), "unknown fact"),
         (lambda r: r["triage"][-1].pop("no"), "needs a 'no' status"),
+        (
+            lambda r: r["route"]["buergergeld"]["note"][1].pop("until"),
+            "names the planned date",
+        ),
+        (
+            lambda r: r["route"]["buergergeld"]["note"][1].pop("after"),
+            "'until' and 'after' go together",
+        ),
     ],
 )
 def test_broken_content_is_refused_with_where(
@@ -70,3 +78,6 @@ def test_report_lists_unconfirmed_and_stale_facts(content: Content) -> None:
     assert phone and phone[0].startswith("STALE (599 days old)")
     fresh = report(content, today=date(2025, 5, 1), max_age_days=365)
     assert not any("auslaenderbehoerde.phone " in line for line in fresh)
+    # A planned date that has passed asks whether the plan is in force.
+    assert "PLANNED DATE PASSED: fact.grundsicherung_start" in text
+    assert not any("PLANNED DATE PASSED" in line for line in fresh)

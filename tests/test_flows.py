@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from bot.content.model import Content
@@ -135,6 +138,23 @@ def test_unconfirmed_notes_are_marked(ctx: Ctx) -> None:
 
 
 @pytest.mark.parametrize(
+    ("today", "said"),
+    [
+        (date(2026, 6, 30), "Most of the new rules are planned from {grundsicherung_start}."),
+        (date(2026, 7, 1), "was planned to replace Bürgergeld from {grundsicherung_start}."),
+        (date(2027, 3, 1), "was planned to replace Bürgergeld from {grundsicherung_start}."),
+    ],
+)
+def test_a_planned_date_is_never_announced_once_it_has_passed(
+    ctx: Ctx, today: date, said: str
+) -> None:
+    outcome = walk(replace(ctx, today=today), "en", "agree", "buergergeld", "27_plus")
+    ids = [m for r in outcome.replies for m in _msgids(r.body)]
+    notes = [i for i in ids if "Grundsicherung" in i]
+    assert len(notes) == 1 and said in notes[0], notes
+
+
+@pytest.mark.parametrize(
     ("answers", "status"),
     [
         (["yes"], "spaetaussiedler"),
@@ -149,3 +169,27 @@ def test_not_sure_questions_find_the_status(ctx: Ctx, answers: list[str], status
     outcome = walk(ctx, "de", "agree", "unsure", *answers)
     assert outcome.state.answers["status"] == status
     assert outcome.state.step in ("benefits", "age")
+
+
+@pytest.mark.parametrize(
+    ("status", "benefits", "age", "offered"),
+    [
+        ("new_arrival", "no", "27_plus", ["mbe"]),
+        ("new_arrival", "no", "under_27", ["jmd"]),
+        ("spaetaussiedler", None, "27_plus", ["ldr", "mbe"]),
+        ("spaetaussiedler", None, "under_27", ["jmd"]),
+        ("long_resident", "no", "27_plus", ["clearingstelle", "mbe"]),
+        ("eu_citizen", "no", "under_27", ["jmd", "clearingstelle"]),
+        ("asylum", None, "under_27", ["jmd"]),
+        ("buergergeld", None, "27_plus", ["mbe"]),
+    ],
+)
+def test_booking_offers_the_points_of_the_users_own_routes(
+    ctx: Ctx, status: str, benefits: str | None, age: str, offered: list[str]
+) -> None:
+    """The Spätaussiedler service is offered to Spätaussiedler, the Clearingstelle to those
+    whose route names it; nobody is shown a point that is not for them."""
+    outcome = walk(ctx, "en", "agree", *answers_path(status, benefits, age), "book")
+    assert outcome.state.step == "book_point"
+    keys = [o.key for r in outcome.replies for o in r.options if o.key in ctx.content.points]
+    assert keys == offered

@@ -468,7 +468,7 @@ class Fuzzer:
             query["game_short_name"] = "nope"
         update = self.push({"callback_query": query}, rng)
         chat_id = int(message["chat"]["id"]) if message is not None else None
-        expected = "callback" if answer and message is not None and not user["is_bot"] else None
+        expected = "callback" if answer and not user["is_bot"] else None
         return Sent(int(update["update_id"]), kind, expected, chat_id, query_id)
 
     def stored(self, chat_id: int, message_id: int) -> dict[str, Any]:

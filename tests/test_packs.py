@@ -4,10 +4,8 @@ nothing of Stuttgart in sight; the terminal channel delivers an outbox reminder.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,17 +20,11 @@ from bot.runtime.config import ConfigError
 from bot.storage.db import Database
 from bot.storage.models import BookingRow
 from tests.conftest import FIXED_NOW, settings_for
+from tests.support.cli import run_bot
+from tests.support.clock import Clock
 
 PACKS = Path(__file__).resolve().parent / "data" / "packs"
 HOME = "stuttgart"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture()
@@ -136,19 +128,11 @@ def test_the_terminal_chat_runs_the_second_city(tmp_path: Path) -> None:
         "CITY": "musterstadt",
         "CONTENT_DIR": str(PACKS),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input="1\n1\n1\n2\n",  # Deutsch, agree, new arrival, 27 or older
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    assert "Wegweiser Musterstadt" in result.stdout
-    assert "Ausländerbehörde Musterstadt, Hafenamt" in result.stdout
-    assert "Stuttgart" not in result.stdout
+    # Deutsch, agree, new arrival, 27 or older
+    printed = run_bot("chat", typed="1\n1\n1\n2\n", cwd=tmp_path, env=env)
+    assert "Wegweiser Musterstadt" in printed
+    assert "Ausländerbehörde Musterstadt, Hafenamt" in printed
+    assert "Stuttgart" not in printed
 
 
 def test_an_unknown_city_is_refused_with_the_choices() -> None:

@@ -34,6 +34,7 @@ from bot.storage.db import Database
 from bot.storage.models import CourseRow, OutboxRow
 from bot.storage.outbox import SendWindow, enqueue
 from tests.support.channels import RecordingTransport
+from tests.support.clock import Clock
 from tests.support.people import person
 from tests.test_courses import NOW, sample_text
 
@@ -48,14 +49,6 @@ ROW = "2026-12-01;2027-06-30;Mo-Fr;08:30;12:45;Königstraße 10, 70173 Stuttgart
 
 def local(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=BERLIN)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture()

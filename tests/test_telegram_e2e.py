@@ -15,7 +15,7 @@ from bot.i18n.catalogs import LANGUAGES, Catalogs
 from bot.storage.db import Database
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
-from tests.support.people import tg
+from tests.support.people import tg, user_id_of
 from tests.tgclient import User, texts
 
 pytestmark = pytest.mark.e2e
@@ -161,6 +161,27 @@ async def test_edited_messages_and_group_chats(fake: FakeBotApi, bot: Wegweiser)
     assert len(notice) == 1 and "private" not in notice[0]["text"].lower()  # Turkish text
     assert len(user.messages) == count  # the edit got no answer
     assert (await bot.current(tg(6200))).step == "language"
+
+
+async def test_a_button_without_a_message_is_answered(fake: FakeBotApi, bot: Wegweiser) -> None:
+    """A press on a message sent in inline mode has no chat; its spinner still stops."""
+    with fake.state.cond:
+        query_id = fake.state.next_callback_id()
+    user = {"id": 6300, "is_bot": False, "first_name": "A", "language_code": "de"}
+    fake.push_update(
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": user,
+                "chat_instance": "-42",
+                "inline_message_id": "AAAA1234",
+                "data": "1:start",
+            }
+        }
+    )
+    await fake.await_for(lambda: fake.callback_answer(query_id) is not None)
+    assert fake.sent_messages(6300) == []
+    assert await user_id_of(bot.db, tg(6300)) is None  # nothing stored about the presser
 
 
 async def test_a_failing_step_apologises_and_loses_nothing(

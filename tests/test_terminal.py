@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.app.conversation import Wegweiser
 from bot.channels.terminal.chat import chat, parse_line
 from bot.core.address import Address
 from bot.core.events import ChoiceIn, CommandIn, TextIn
+from tests.support.cli import run_bot
 
 
 def test_parse_line() -> None:
@@ -37,17 +36,9 @@ async def test_terminal_journey_and_resume(app: Wegweiser) -> None:
 def test_make_run_without_token_starts_the_terminal_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/chat.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        input="2\n1\n1\n2\n1\n",  # English, agree, new arrival, no Bürgergeld, under 27
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    lines = result.stdout.splitlines()
+    # English, agree, new arrival, no Bürgergeld, under 27
+    printed = run_bot("run", typed="2\n1\n1\n2\n1\n", cwd=tmp_path, env=env)
+    lines = printed.splitlines()
     assert "@BotFather" in lines[0]
-    assert "Who decides: foreigners authority (Ausländerbehörde Stuttgart" in result.stdout
-    assert "Youth Migration Service (Jugendmigrationsdienst, JMD)" in result.stdout
+    assert "Who decides: foreigners authority (Ausländerbehörde Stuttgart" in printed
+    assert "Youth Migration Service (Jugendmigrationsdienst, JMD)" in printed

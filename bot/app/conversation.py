@@ -344,7 +344,9 @@ class Wegweiser:
         step.reprompt = True
 
     async def _unanswered(self, step: _Step, effect: Unanswered) -> None:
-        await faq_store.remember_unanswered(step.uow.session, step.lang, effect.text, step.uow.now)
+        await faq_store.remember_unanswered(
+            step.uow.session, step.lang, effect.text, step.uow.now, step.user_id
+        )
 
     async def _open_case(self, step: _Step, _effect: OpenCase) -> None:
         await self._note(step, "person")

@@ -43,11 +43,18 @@ def report(content: Content, *, today: date, max_age_days: int = 365) -> list[st
     for i, rule in enumerate(content.rules):
         if rule.together and not rule.together.confirmed:
             lines.append(f"TO BE CONFIRMED: rule #{i + 1} precedence {'+'.join(rule.routes)}")
+    dates = {k: date.fromisoformat(f.value) for k, f in content.facts.items() if f.kind == "date"}
     for route in content.routes.values():
         lines += [
             f"TO BE CONFIRMED: route.{route.key} note: {n.text[:70]}..."
             for n in route.notes
             if not n.confirmed
         ]
+    for fact in content.facts.values():
+        if fact.planned and fact.key in dates and dates[fact.key] <= today:
+            lines.append(
+                f"PLANNED DATE PASSED: fact.{fact.key} {fact.value}: is it in force? Update the "
+                "fact and the texts that name it (their 'after' texts are shown now)"
+            )
     lines.append(f"{len(lines)} facts to look at (limit {max_age_days} days, as of {today})")
     return lines

@@ -112,10 +112,16 @@ class CounsellingPoint:
 
 @dataclass(frozen=True)
 class Note:
-    """A remark on a route; unconfirmed notes are shown as 'to be confirmed'."""
+    """A remark on a route; unconfirmed notes are shown as 'to be confirmed'.
+
+    A note about something planned names the date fact it waits for (``until``) and what to
+    say from that day on (``after``), so a past date is never announced as coming.
+    """
 
     text: str
     confirmed: bool
+    until: str | None = None
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,12 +171,14 @@ class TriageQuestion:
 
 @dataclass(frozen=True)
 class Fact:
-    """A named value used inside texts, e.g. the cost per teaching unit."""
+    """A named value used inside texts, e.g. the cost per teaching unit; ``planned``: a date
+    something is planned to start from (texts naming it must say what to say after it)."""
 
     key: str
     value: str
     kind: str
     provenance: Provenance
+    planned: bool = False
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,12 @@ def _point(key: str, data: Mapping[str, Any]) -> CounsellingPoint:
 def _route(key: str, data: Mapping[str, Any]) -> Route:
     where = f"route.{key}"
     notes = tuple(
-        Note(_get(n, "text", f"{where}.note"), _get(n, "confirmed", f"{where}.note", bool))
+        Note(
+            _get(n, "text", f"{where}.note"),
+            _get(n, "confirmed", f"{where}.note", bool),
+            n.get("until"),
+            n.get("after"),
+        )
         for n in data.get("note", [])
     )
     duty = _get(data, "duty", where)
@@ -283,6 +288,7 @@ def parse_content(raw: Mapping[str, Any], city: str) -> Content:
                 str(_get(v, "value", f"fact.{k}", object)),
                 _get(v, "kind", f"fact.{k}"),
                 _provenance(v, f"fact.{k}"),
+                bool(v.get("planned", False)),
             )
             for k, v in raw.get("fact", {}).items()
         },
@@ -310,6 +316,21 @@ def _check_references(c: Content) -> None:
         ]
         if rule.when.get("status") not in c.statuses:
             problems.append(f"rule #{i + 1}: unknown status '{rule.when.get('status')}'")
+    planned = {k for k, f in c.facts.items() if f.planned}
+    for route in c.routes.values():
+        for note in route.notes:
+            named = set(_PLACEHOLDER.findall(note.text)) & planned
+            if named and note.until not in named:
+                problems.append(
+                    f"route.{route.key}.note: names the planned date {{{min(named)}}}; "
+                    "say what holds after it (until, after)"
+                )
+            if (note.until is None) != (note.after is None):
+                problems.append(f"route.{route.key}.note: 'until' and 'after' go together")
+            elif note.until is not None and (
+                note.until not in c.facts or c.facts[note.until].kind != "date"
+            ):
+                problems.append(f"route.{route.key}.note: 'until' must name a date fact")
     if any(s.special for s in c.statuses.values()) and not c.other_statuses:
         problems.append("statuses.other: the button for the special statuses is missing")
     for status in c.statuses:
@@ -346,6 +367,7 @@ def _texts(c: Content) -> list[tuple[str, str]]:
         out.append((f"route.{r.key}.means", r.means))
         out += [(f"route.{r.key}.bring", b) for b in r.bring]
         out += [(f"route.{r.key}.note", n.text) for n in r.notes]
+        out += [(f"route.{r.key}.note.after", n.after) for n in r.notes if n.after]
     out += [(f"status.{s.key}.label", s.label) for s in c.statuses.values()]
     if c.other_statuses:
         out.append(("statuses.other", c.other_statuses))

@@ -177,7 +177,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Calendar:
-    """An appointment as a calendar file (.ics) to attach."""
+    """An appointment as a calendar file (.ics) to attach; ``stamp`` is when the file is made."""
 
     uid: str
     start: datetime
@@ -185,6 +185,7 @@ class Calendar:
     title: Msg
     location: Arg
     description: Arg
+    stamp: datetime
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def _day_key(day: date) -> str:
 
 
 def bookable_points(ctx: Ctx, state: State) -> list[CounsellingPoint]:
-    """Points that take bookings: the ones that fit the user's situation first."""
+    """Points that take bookings: those of the user's routes (a Spätaussiedler service is not
+    offered to everyone); every point for their age if their routes name none."""
     content = ctx.content
     band = state.answers.get("age")
     points = [p for p in content.points.values() if p.booking is not None and not p.online]
@@ -71,6 +72,8 @@ def bookable_points(ctx: Ctx, state: State) -> list[CounsellingPoint]:
         low, high = AGE_BANDS[band]
         points = [p for p in points if p.serves_age(low) and p.serves_age(high)]
     recommended = _recommended(content, state)
+    if recommended:
+        points = [p for p in points if p.key in recommended]
     return sorted(
         points,
         key=lambda p: (
@@ -105,13 +108,10 @@ class BookPointStep:
     name: Final = "book_point"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        recommended = _recommended(ctx.content, state)
-        options = []
-        for point in bookable_points(ctx, state):
-            label: Arg = Named(point.name, point.name_de)
-            if point.key in recommended:
-                label = Msg(N_("{point} – recommended for you"), {"point": label})
-            options.append(Option(point.key, label))
+        options = [
+            Option(point.key, Named(point.name, point.name_de))
+            for point in bookable_points(ctx, state)
+        ]
         text = N_("Where would you like to book your first counselling visit?")
         return [Reply(Msg(text), options=(*options, MENU))]
 
@@ -292,6 +292,7 @@ def confirmation(ctx: Ctx, state: State, booking: BookingView) -> Reply:
         if address is not None and address.showable
         else Named(point.name, point.name_de),
         description=german,
+        stamp=ctx.now,
     )
     return Reply(body, title=Msg(N_("Your appointment")), attachment=calendar)
 

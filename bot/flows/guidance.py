@@ -68,8 +68,10 @@ def fact_args(content: Content) -> dict[str, Arg]:
     return args
 
 
-def _note(note: Note, facts: dict[str, Arg]) -> Msg:
-    text = Msg(note.text, facts)
+def _note(note: Note, facts: dict[str, Arg], today: date | None = None) -> Msg:
+    due = facts.get(note.until) if note.until else None
+    passed = isinstance(due, date) and today is not None and today >= due
+    text = Msg(note.after if passed and note.after else note.text, facts)
     if note.confirmed:
         return text
     return Msg(N_("{text}\nThis is not confirmed yet. Please ask a counsellor."), {"text": text})
@@ -118,7 +120,9 @@ def _units(content: Content) -> list[Arg]:
     ]
 
 
-def route_reply(content: Content, route: Route, facts: dict[str, Arg]) -> Reply:
+def route_reply(
+    content: Content, route: Route, facts: dict[str, Arg], today: date | None = None
+) -> Reply:
     """One route explained: who decides, what it means, cost, what to bring, notes, contact."""
     authority = content.authorities[route.authority]
     body: list[Arg] = [
@@ -128,7 +132,7 @@ def route_reply(content: Content, route: Route, facts: dict[str, Arg]) -> Reply:
         *_units(content),
         Msg(N_("What to bring:")),
         Lines(tuple(Msg(item) for item in route.bring), bullet=True),
-        *(_note(n, facts) for n in route.notes),
+        *(_note(n, facts, today) for n in route.notes),
         *_contact(authority),
         Msg(N_("Information as of {date}."), {"date": route.provenance.as_of}),
     ]
@@ -171,7 +175,7 @@ def result_replies(ctx: Ctx, state: State) -> list[Reply]:
     content = ctx.content
     facts = fact_args(content)
     decision = decide(content, state.answers)
-    replies = [route_reply(content, r, facts) for r in decision.routes]
+    replies = [route_reply(content, r, facts, ctx.today) for r in decision.routes]
     if decision.together is not None:
         replies.append(Reply(_note(decision.together, facts), title=Msg(N_("Which comes first"))))
     replies.append(counselling_reply(content, state))

@@ -167,4 +167,5 @@ class Renderer:
             location=self.value(cal.location, lang),
             description=self.value(cal.description, lang),
             tz=self.tz,
+            stamp=cal.stamp,
         )

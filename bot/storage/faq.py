@@ -257,9 +257,14 @@ async def add_example(
         session.add(FaqExampleRow(slug=slug, lang=lang, text=text, keyword=keyword))
 
 
-async def remember_unanswered(session: AsyncSession, lang: str, text: str, now: datetime) -> None:
-    """Keep a question the bot could not answer (no user id), for admins to turn into entries."""
-    session.add(FaqUnansweredRow(lang=lang, text=text.strip()[:300], created_at=now))
+async def remember_unanswered(
+    session: AsyncSession, lang: str, text: str, now: datetime, user_id: int | None
+) -> None:
+    """Keep a question the bot could not answer, for admins to turn into entries; the asker's
+    id only lets /delete find it."""
+    session.add(
+        FaqUnansweredRow(user_id=user_id, lang=lang, text=text.strip()[:300], created_at=now)
+    )
 
 
 async def latest_unanswered(session: AsyncSession, limit: int = 20) -> list[FaqUnansweredRow]:

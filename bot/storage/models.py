@@ -369,11 +369,13 @@ class FaqExampleRow(Base):
 
 
 class FaqUnansweredRow(Base):
-    """A question the bot could not answer, kept without the asker's identity."""
+    """A question the bot could not answer. Admins see it without the asker; ``user_id`` is
+    kept only so that /delete and the inactivity purge remove it (it may hold a name)."""
 
     __tablename__ = "faq_unanswered"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     lang: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -27,6 +27,7 @@ from bot.storage.models import (
     Conversation,
     CourseRow,
     CourseSubscriptionRow,
+    FaqUnansweredRow,
     Identity,
     MatchSubscriptionRow,
     OutboxRow,
@@ -117,6 +118,11 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
     messages = await session.scalars(
         select(OutboxRow).where(_messages(user_id, case_ids)).order_by(OutboxRow.id)
     )
+    questions = await session.scalars(
+        select(FaqUnansweredRow)
+        .where(FaqUnansweredRow.user_id == user_id)
+        .order_by(FaqUnansweredRow.id)
+    )
     by_case: dict[int, dict[str, Any]] = {
         c.id: {**as_dict(c), "group_messages": [], "counsellor_actions": []} for c in cases
     }
@@ -139,6 +145,7 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
         "match_subscriptions": [as_dict(w) for w in wishes],
         "cases": list(by_case.values()),
         "messages": [as_dict(m) for m in messages],
+        "unanswered_questions": [as_dict(q, without=("user_id",)) for q in questions],
         "your_actions_in_the_counsellors_group": [as_dict(a) for a in own],
     }
 
@@ -155,6 +162,7 @@ def nothing_stored() -> dict[str, Any]:
         "match_subscriptions": [],
         "cases": [],
         "messages": [],
+        "unanswered_questions": [],
         "your_actions_in_the_counsellors_group": [],
     }
 
@@ -201,6 +209,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int
             AuditRow.actor_id.in_(_telegram_ids(identities)), AuditRow.role.not_in(STAFF_ROLES)
         )
     )
+    await session.execute(delete(FaqUnansweredRow).where(FaqUnansweredRow.user_id == user_id))
     await session.execute(delete(Identity).where(Identity.user_id == user_id))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))

@@ -66,6 +66,13 @@ async def on_update(update: Update, context: Context) -> None:
 
 async def _route(update: Update, context: Context, trace: dict[str, object]) -> None:
     chat, user = update.effective_chat, update.effective_user
+    query = update.callback_query
+    if query is not None and query.message is None and user is not None and not user.is_bot:
+        # A button on a message sent in inline mode (which this bot does not use): there is
+        # no chat to answer in, but the spinner on the user's screen must still stop.
+        trace["outcome"] = "inline"
+        await _stop_spinner(update)
+        return
     if update.edited_message is not None or chat is None or user is None or user.is_bot:
         return  # edits, channel posts and service updates need no answer
     data = context.bot_data
