@@ -181,6 +181,9 @@ async def test_long_relays_arrive_whole_in_several_messages(
     await user.press("person")
     await fake.await_for(lambda: len(fake.topics(GROUP)) == 1)
     thread = fake.topics(GROUP)[0]["message_thread_id"]
+    # A counsellor answers once the case's summary is in its topic (the bot links the topic
+    # to the case before it posts the summary there).
+    await fake.await_for(lambda: bool(group_texts(fake, thread)))
     # 4,000 characters that escaping more than doubles, both ways through the bot.
     long_text = "Sie & ich <Termin> " * 200
     pieces = len(split_for_relay(long_text))

@@ -8,6 +8,7 @@ transaction, and renders the replies in the user's language.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -217,6 +218,11 @@ class Wegweiser:
         An update that was already applied (``update_id`` not newer than the last one of this
         identity) changes nothing and shows the current step again.
         """
+        faq = self.faq
+        if isinstance(event, TextIn) and faq is not None:
+            # The first typed question builds the FAQ index: in a thread and before the
+            # transaction, so neither the event loop nor a row lock waits for it.
+            await asyncio.to_thread(lambda: faq.index)
         async with self.unit() as uow:
             known = await identities.resolve(uow.session, address, uow.now, lock=uow.lock)
             user_id = known.user_id

@@ -135,7 +135,7 @@ async def snapshot(session: AsyncSession) -> FaqSnapshot:
     """Everything the bot needs to match and answer, in memory."""
     entries = {e.slug: e for e in (await session.execute(select(FaqEntryRow))).scalars()}
     examples = (await session.execute(select(FaqExampleRow))).scalars()
-    index = index_of((e.slug, e.lang, e.text, e.keyword) for e in examples if e.slug in entries)
+    items = [(e.slug, e.lang, e.text, e.keyword) for e in examples if e.slug in entries]
     answers = {
         (t.slug, t.lang): Answer(
             t.slug, t.lang, t.answer, t.based_on != entries[t.slug].source_hash, t.machine
@@ -143,7 +143,8 @@ async def snapshot(session: AsyncSession) -> FaqSnapshot:
         for t in (await session.execute(select(FaqTextRow))).scalars()
         if t.slug in entries
     }
-    return FaqSnapshot(index, answers, {slug: e.source_text for slug, e in entries.items()})
+    sources = {slug: e.source_text for slug, e in entries.items()}
+    return FaqSnapshot(lambda: index_of(items), answers, sources)
 
 
 async def status(session: AsyncSession, languages: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.core.faq.index import FaqIndex
 
@@ -55,11 +57,21 @@ class Answer:
 
 @dataclass(frozen=True)
 class FaqSnapshot:
-    """What the running bot matches and answers with (reloaded after changes)."""
+    """What the running bot matches and answers with (reloaded after changes).
 
-    index: FaqIndex
+    ``matcher`` is the index or how to build it: building takes a second or two, so a bot that
+    starts (or restarts after a crash) answers buttons at once and builds the index when the
+    first question is typed.
+    """
+
+    matcher: FaqIndex | Callable[[], FaqIndex]
     answers: dict[tuple[str, str], Answer]
     sources: dict[str, str]
+
+    @cached_property
+    def index(self) -> FaqIndex:
+        """The index, built on first use."""
+        return self.matcher if isinstance(self.matcher, FaqIndex) else self.matcher()
 
     def answer(self, slug: str, lang: str) -> Answer | None:
         """The answer in ``lang``; ``None`` if that language has none (no silent fallback)."""
