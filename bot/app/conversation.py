@@ -219,7 +219,7 @@ class Wegweiser:
         identity) changes nothing and shows the current step again.
         """
         faq = self.faq
-        if isinstance(event, TextIn) and faq is not None:
+        if isinstance(event, TextIn) and faq is not None and not faq.built:
             # The first typed question builds the FAQ index: in a thread and before the
             # transaction, so neither the event loop nor a row lock waits for it.
             await asyncio.to_thread(lambda: faq.index)

@@ -68,6 +68,11 @@ class FaqSnapshot:
     answers: dict[tuple[str, str], Answer]
     sources: dict[str, str]
 
+    @property
+    def built(self) -> bool:
+        """Whether :attr:`index` has been built (it is cached once it has)."""
+        return "index" in self.__dict__
+
     @cached_property
     def index(self) -> FaqIndex:
         """The index, built on first use."""
