@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.runtime.config import ConfigError, Settings, load_settings
 
@@ -86,7 +87,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_content(args: argparse.Namespace) -> int:
     """Load or check content."""
-    from bot.content.check import report
+    from bot.content.check import read_faq, report
     from bot.content.parse import ContentError, parse_content, read_city
 
     settings = _settings()
@@ -96,7 +97,10 @@ def cmd_content(args: argparse.Namespace) -> int:
         print(f"content error: {exc}", file=sys.stderr)
         return 1
     if args.action == "check":
-        lines = report(content, today=date.today(), max_age_days=args.max_age_days)
+        # The local date in the bot's time zone; the real clock, which faketime moves too.
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
+        faq = read_faq(settings.content_dir / settings.city)
+        lines = report(content, today=today, max_age_days=args.max_age_days, faq=faq)
         print("\n".join(lines))
         return 0
 

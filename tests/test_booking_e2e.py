@@ -272,6 +272,14 @@ async def test_reminders_arrive_once_at_24_and_2_hours(
         bot.clock.now = max(two_hours, morning) + timedelta(minutes=minutes)
         await dispatcher.run_once()
     assert reminders() == 2  # each reminder once
+    # Both reminders say where to go.
+    address = bot.core.content.points[booking.point].details["address"].value
+    sent = [
+        strip_controls(str(m["text"]))
+        for m in fake.sent_messages(8300)
+        if any(head in strip_controls(str(m["text"])) for head in heads)
+    ]
+    assert len(sent) == 2 and all(address in text for text in sent)
 
 
 async def test_admin_commands_need_the_admin_role(fake: FakeBotApi, db_url: str) -> None:

@@ -70,7 +70,8 @@ def test_broken_content_is_refused_with_where(
 def test_report_lists_unconfirmed_and_stale_facts(content: Content) -> None:
     lines = report(content, today=date(2026, 11, 21), max_age_days=365)
     text = "\n".join(lines)
-    assert "TO BE CONFIRMED: authority.auslaenderbehoerde.address" in text
+    assert "TO BE CONFIRMED: point.clearingstelle.address" in text
+    assert "TO BE CONFIRMED: authority.auslaenderbehoerde.address" not in text
     assert "TO BE CONFIRMED: fact.grundsicherung_start" in text
     assert "TO BE CONFIRMED: rule #1 precedence" in text
     # Confirmed in April 2025: not "to be confirmed", but stale after a year.

@@ -46,6 +46,7 @@ PATHS = {
     "course_time": ["de", "agree", "new_arrival", "no", "27_plus", "courses", "filters", "time"],
     "course_weeks": ["de", "agree", "new_arrival", "no", "27_plus", "courses", "filters", "weeks"],
     "book_point": ["de", "agree", "new_arrival", "no", "27_plus", "book"],
+    "restart": ["de", "agree", "new_arrival", "no", "27_plus", RESTART],
     "book_day": ["de", "agree", "new_arrival", "no", "27_plus", "book", "mbe"],
     "book_time": ["de", "agree", "new_arrival", "no", "27_plus", "book", "mbe", "d20261123"],
 }
@@ -63,7 +64,7 @@ def test_every_step_is_reachable(ctx: Ctx) -> None:
     assert set(PATHS) | ELSEWHERE == set(STEPS)
 
 
-@pytest.mark.parametrize("name", [n for n in PATHS if n not in ("language",)])
+@pytest.mark.parametrize("name", [n for n in PATHS if n not in ("language", "restart")])
 def test_every_step_offers_back_and_start_over_once_consented(ctx: Ctx, name: str) -> None:
     state = walk(ctx, *PATHS[name]).state
     keys = {o.key for o in current_options(state, ctx)}
@@ -129,10 +130,26 @@ def test_back_returns_to_the_previous_question(ctx: Ctx) -> None:
 
 def test_start_over_keeps_language_and_consent_but_clears_answers(ctx: Ctx) -> None:
     done = walk(ctx, "uk", "agree", "buergergeld", "under_27")
-    again = handle(done.state, ChoiceIn(RESTART, done.state.version), ctx)
+    asked = handle(done.state, ChoiceIn(RESTART, done.state.version), ctx)
+    assert asked.state.step == "restart"
+    assert asked.state.answers == done.state.answers  # nothing cleared before "yes"
+    again = handle(asked.state, ChoiceIn("yes", asked.state.version), ctx)
     assert again.state.step == "status"
     assert again.state.lang == "uk" and again.state.consent
     assert again.state.answers == {}
+
+
+def test_start_over_asks_with_yes_and_no_only(ctx: Ctx) -> None:
+    state = walk(ctx, *PATHS["restart"]).state
+    assert [o.key for o in current_options(state, ctx)] == ["yes", "no"]
+
+
+def test_start_over_can_be_taken_back(ctx: Ctx) -> None:
+    done = walk(ctx, "uk", "agree", "buergergeld", "under_27", "courses")
+    asked = handle(done.state, ChoiceIn(RESTART, done.state.version), ctx)
+    kept = handle(asked.state, ChoiceIn("no", asked.state.version), ctx)
+    assert kept.state.step == "courses"
+    assert kept.state.answers == {**done.state.answers}
 
 
 def test_start_command_from_anywhere(ctx: Ctx) -> None:

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.app.faq_transfer import TransferError, export, import_file
 from bot.core.events import ChoiceIn, TextIn
-from bot.core.faq.index import FaqIndex
+from bot.core.faq.index import FaqIndex, script_of, shorten
 from bot.core.faq.normalize import consonants, normalize, skeleton
 from bot.core.faq.snapshot import FaqSnapshot
 from bot.core.messages import Lines, Msg, Prose
@@ -67,7 +67,48 @@ def test_decisions() -> None:
     shipped = shipped_index()
     assert shipped.decide("skolko stoit integracionnyj kurs", "ru").slugs[0] == "course-cost"
     assert shipped.decide("wo kann ich eine SIM-Karte kaufen", "de").kind != "answer"
+    # Russian typed by a German-language user (was answered with who-decides-eligibility).
+    where = shipped.decide("где находится Ausländerbehörde адрес", "de")
+    assert where.kind == "answer" and where.slugs == ("where-auslaenderbehoerde",)
     assert INDEX.rank("", "de") == []
+
+
+def test_labels_are_cut_at_a_word_boundary_with_an_ellipsis() -> None:
+    long = (
+        "Ich bin seit drei Jahren in Deutschland, darf ich trotzdem noch einen Integrationskurs "
+        "machen?"
+    )
+    index = FaqIndex([("late", "de", long, False), ("short", "de", "Was kostet der Kurs?", False)])
+    label = index.title("late", "de")
+    assert label == "Ich bin seit drei Jahren in…"
+    assert len(label) <= 32 and long.startswith(label[:-1])
+    assert index.title("short", "ru") == "Was kostet der Kurs?"  # German when no Russian
+    assert index.title("nothing", "de") is None
+    assert shorten("a" * 80) == "a" * 31 + "…"  # one very long word: cut inside it
+    assert (
+        shorten("Kurs (Integrationskurs) und noch etwas mehr Text", 30)
+        == "Kurs (Integrationskurs) und…"
+    )
+    assert shorten("  Was   kostet\n der Kurs? ") == "Was kostet der Kurs?"
+
+
+def test_a_question_in_another_script_than_the_users_language_still_matches() -> None:
+    assert script_of("где находится Ausländerbehörde адрес") == "cyrillic"
+    assert script_of("انا واخد Bürgergeld") == "arabic"
+    assert script_of("kak zapisatsya") == "latin"
+    index = FaqIndex(
+        [
+            ("course-cost", "de", "Was kostet der Integrationskurs?", False),
+            ("course-cost", "ru", "Сколько стоит курс?", False),
+            ("childcare", "de", "Gibt es Kinderbetreuung während des Kurses?", False),
+            ("childcare", "ru", "Есть ли присмотр за детьми во время курса?", False),
+        ]
+    )
+    decision = index.decide("сколько стоит курс", "de")
+    assert decision.kind == "answer" and decision.slugs == ("course-cost",)
+    # The Russian examples count as the user's own language here, not as a foreign one.
+    question = "сколько стоит курс"
+    assert index.rank(question, "de")[0][1] >= index.rank(question, "ru")[0][1]
 
 
 def snapshot(**answers: str) -> FaqSnapshot:

@@ -8,13 +8,14 @@ from datetime import date
 import pytest
 
 from bot.content.model import Content
+from bot.core.events import ChoiceIn
 from bot.core.messages import Lines, Msg, Named
 from bot.core.rules.routing import counselling, decide
 from bot.flows.base import Ctx
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import LANGUAGES, Catalogs
 from bot.i18n.render import Renderer
-from tests.journey import answers_path, walk
+from tests.journey import answers_path, step, walk
 
 # status, benefits answer (None: not asked), -> authorities in order, in-person points by band
 CASES = [
@@ -91,13 +92,30 @@ def test_journey_reaches_the_right_authority_and_counselling(
     assert [r.authority for r in decision.routes] == authorities
     assert [p.key for p in counselling(content, decision, band)] == points[band]
 
-    # The replies name the authorities in order, then the counselling, then the menu.
-    titles = [r.title for r in outcome.replies if r.title is not None]
-    named = [t.args["authority"] for t in titles if t.msgid == "Who decides: {authority}"]
+    # One short screen: the first route's title, the others named in it, details on buttons.
+    (screen,) = outcome.replies
+    assert screen.title is not None
+    first = decision.routes[0]
+    expected = "Admission stop: {authority}" if first.paused else "Who decides: {authority}"
+    assert screen.title.msgid == expected
+    assert {o.key for o in screen.options} >= {
+        "book",
+        "courses",
+        "question",
+        "person",
+        "d:means",
+        "d:bring",
+        "d:cost",
+        "d:where",
+    }
+
+    # "What this means" names every authority in order, in full.
+    means = step(outcome, ChoiceIn("d:means", outcome.state.version), ctx)
+    titles = [r.title for r in means.replies if r.title is not None]
+    named = [t.args["authority"] for t in titles if "{authority}" in t.msgid]
     assert [n.name for n in named if isinstance(n, Named)] == [
         content.authorities[a].name for a in authorities
     ]
-    assert {o.key for o in outcome.replies[-1].options} >= {"book", "courses", "question", "person"}
 
     # Rendered in the user's language: the authority's translated name and German term appear,
     # and the 2026 admission stop is mentioned exactly for the paused routes.
@@ -105,7 +123,7 @@ def test_journey_reaches_the_right_authority_and_counselling(
     text = strip_controls(
         "\n".join(
             renderer.text(r.body, lang) + (renderer.text(r.title, lang) if r.title else "")
-            for r in outcome.replies
+            for r in (screen, *means.replies)
         )
     )
     for key in authorities:
@@ -114,7 +132,8 @@ def test_journey_reaches_the_right_authority_and_counselling(
         if lang not in ("en", "de"):
             assert catalogs.gettext(lang, authority.name) != authority.name or key == "jobcenter"
     mentions_stop = any(
-        "admits no new participants" in m for r in outcome.replies for m in _msgids(r.body)
+        "admission stop" in m.lower() or "is stopped" in m
+        for m in [screen.title.msgid, *_msgids(screen.body)]
     )
     assert mentions_stop == bool(PAUSED & {status})
 
@@ -122,16 +141,29 @@ def test_journey_reaches_the_right_authority_and_counselling(
 def test_unconfirmed_addresses_are_never_shown(
     ctx: Ctx, content: Content, catalogs: Catalogs
 ) -> None:
-    outcome = walk(ctx, "en", "agree", "new_arrival", "no", "27_plus")
-    ids = [m for r in outcome.replies for m in _msgids(r.body)]
-    assert "Address: {address}" not in ids
-    # Instead the user is told where to ask.
-    assert content.authorities["auslaenderbehoerde"].ask in ids
-    assert content.points["mbe"].ask in ids
+    """Where to go: confirmed addresses with a map link; where an address is not confirmed,
+    where to ask instead, and the unconfirmed address itself never."""
+    outcome = walk(ctx, "en", "agree", "long_resident", "no", "27_plus", "d:where")
+    rendered = "\n".join(Renderer(catalogs).text(r.body, "en") for r in outcome.replies)
+    clearing = content.points["clearingstelle"]
+    assert not clearing.findable
+    assert clearing.ask in rendered
+    mbe = content.points["mbe"].details["address"]
+    assert mbe.showable and mbe.value in rendered
+    assert "https://www.openstreetmap.org/search?query=" in rendered
+    hidden = [
+        d.value
+        for p in content.points.values()
+        for d in p.details.values()
+        if d.value and not d.provenance.confirmed
+    ]
+    assert hidden and not any(value in rendered for value in hidden)
+    # The stopped BAMF route sends nobody to the BAMF.
+    assert content.authorities["bamf"].ask not in rendered
 
 
 def test_unconfirmed_notes_are_marked(ctx: Ctx) -> None:
-    outcome = walk(ctx, "en", "agree", "buergergeld", "27_plus")
+    outcome = walk(ctx, "en", "agree", "buergergeld", "27_plus", "d:means")
     ids = [m for r in outcome.replies for m in _msgids(r.body)]
     wrapped = [i for i in ids if i.startswith("{text}")]
     assert wrapped, "the unconfirmed Grundsicherung note must carry the 'not confirmed' wrapper"
@@ -148,7 +180,7 @@ def test_unconfirmed_notes_are_marked(ctx: Ctx) -> None:
 def test_a_planned_date_is_never_announced_once_it_has_passed(
     ctx: Ctx, today: date, said: str
 ) -> None:
-    outcome = walk(replace(ctx, today=today), "en", "agree", "buergergeld", "27_plus")
+    outcome = walk(replace(ctx, today=today), "en", "agree", "buergergeld", "27_plus", "d:means")
     ids = [m for r in outcome.replies for m in _msgids(r.body)]
     notes = [i for i in ids if "Grundsicherung" in i]
     assert len(notes) == 1 and said in notes[0], notes
@@ -172,24 +204,36 @@ def test_not_sure_questions_find_the_status(ctx: Ctx, answers: list[str], status
 
 
 @pytest.mark.parametrize(
-    ("status", "benefits", "age", "offered"),
+    ("status", "benefits", "age", "offered", "elsewhere"),
     [
-        ("new_arrival", "no", "27_plus", ["mbe"]),
-        ("new_arrival", "no", "under_27", ["jmd"]),
-        ("spaetaussiedler", None, "27_plus", ["ldr", "mbe"]),
-        ("spaetaussiedler", None, "under_27", ["jmd"]),
-        ("long_resident", "no", "27_plus", ["clearingstelle", "mbe"]),
-        ("eu_citizen", "no", "under_27", ["jmd", "clearingstelle"]),
-        ("asylum", None, "under_27", ["jmd"]),
-        ("buergergeld", None, "27_plus", ["mbe"]),
+        ("new_arrival", "no", "27_plus", ["mbe"], []),
+        ("new_arrival", "no", "under_27", [], ["jmd"]),
+        ("spaetaussiedler", None, "27_plus", ["mbe"], ["ldr"]),
+        ("spaetaussiedler", None, "under_27", [], ["jmd"]),
+        ("long_resident", "no", "27_plus", ["mbe"], ["clearingstelle"]),
+        ("eu_citizen", "no", "under_27", [], ["jmd", "clearingstelle"]),
+        ("asylum", None, "under_27", [], ["jmd"]),
+        ("buergergeld", None, "27_plus", ["mbe"], []),
     ],
 )
 def test_booking_offers_the_points_of_the_users_own_routes(
-    ctx: Ctx, status: str, benefits: str | None, age: str, offered: list[str]
+    ctx: Ctx,
+    status: str,
+    benefits: str | None,
+    age: str,
+    offered: list[str],
+    elsewhere: list[str],
 ) -> None:
-    """The Spätaussiedler service is offered to Spätaussiedler, the Clearingstelle to those
-    whose route names it; nobody is shown a point that is not for them."""
+    """Only the user's own points are offered (the Spätaussiedler service to Spätaussiedler,
+    the Clearingstelle to those whose route names it), and only where the address is
+    confirmed; the others are named with how to reach them, and why they cannot be booked."""
     outcome = walk(ctx, "en", "agree", *answers_path(status, benefits, age), "book")
     assert outcome.state.step == "book_point"
     keys = [o.key for r in outcome.replies for o in r.options if o.key in ctx.content.points]
     assert keys == offered
+    ids = [m for r in outcome.replies for m in _msgids(r.body)]
+    named = [k for k in ctx.content.points if ctx.content.points[k].name in ids]
+    assert sorted(named) == sorted(offered + elsewhere)
+    if elsewhere:
+        assert any("address is not confirmed" in i for i in ids)
+        assert all(ctx.content.points[k].ask in ids for k in elsewhere)

@@ -85,7 +85,10 @@ async def test_a_journey_in_a_second_city(musterstadt: tuple[Wegweiser, Clock]) 
     seen.append(everything(result))
     text = everything(result)
     assert "Ausländerbehörde Musterstadt, Hafenamt" in text
-    assert "Kaiweg 1, 20001 Musterstadt" in text
+    where = await press(app, me, "d:where")
+    seen.append(everything(where))
+    assert "Kaiweg 1, 20001 Musterstadt" in everything(where)
+    assert "Hafenstraße 5, 20001 Musterstadt" in everything(where)
     # A pack without special statuses or triage questions offers neither.
     menu = await app.current(me)
     assert "special" not in keys(menu) and "unsure" not in keys(menu)

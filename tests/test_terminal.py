@@ -29,7 +29,7 @@ async def test_terminal_journey_and_resume(app: Wegweiser) -> None:
     out.clear()
     await chat(app, user_id=77, stdin=io.StringIO("2\n/quit\n"), out=out.append)
     text = "\n".join(out)
-    assert "Bundesverwaltungsamt, BVA" in text
+    assert "Wer entscheidet: BVA" in text
     assert "Ihre Antworten sind gespeichert" in text
 
 
@@ -40,5 +40,5 @@ def test_make_run_without_token_starts_the_terminal_chat(tmp_path: Path) -> None
     printed = run_bot("run", typed="2\n1\n1\n2\n1\n", cwd=tmp_path, env=env)
     lines = printed.splitlines()
     assert "@BotFather" in lines[0]
-    assert "Who decides: foreigners authority (Ausländerbehörde Stuttgart" in printed
-    assert "Youth Migration Service (Jugendmigrationsdienst, JMD)" in printed
+    assert "Who decides: foreigners authority (Ausländerbehörde)" in printed
+    assert "Free first counselling: Youth Migration Service (JMD)" in printed

@@ -350,8 +350,10 @@ class Wegweiser:
         step.reprompt = True
 
     async def _unanswered(self, step: _Step, effect: Unanswered) -> None:
+        # Without consent the question is kept, but not linked to the asker.
+        asker = step.user_id if step.outcome.state.consent else None
         await faq_store.remember_unanswered(
-            step.uow.session, step.lang, effect.text, step.uow.now, step.user_id
+            step.uow.session, step.lang, effect.text, step.uow.now, asker
         )
 
     async def _open_case(self, step: _Step, _effect: OpenCase) -> None:

@@ -53,6 +53,12 @@ class Authority:
     provenance: Provenance
     details: dict[str, Detail] = field(default_factory=dict)
     phone_hours: Hours | None = None
+    term: str = ""
+
+    @property
+    def short(self) -> str:
+        """The official term in short, for titles (e.g. "BAMF")."""
+        return self.term or self.name_de
 
 
 @dataclass(frozen=True)
@@ -97,11 +103,18 @@ class CounsellingPoint:
     serves: str
     ask: str
     provenance: Provenance
+    label: str = ""
     min_age: int | None = None
     max_age: int | None = None
     online: bool = False
     details: dict[str, Detail] = field(default_factory=dict)
     booking: Booking | None = None
+
+    @property
+    def findable(self) -> bool:
+        """Whether people can be sent to a door: the address is confirmed."""
+        address = self.details.get("address")
+        return address is not None and address.showable
 
     def serves_age(self, age: int) -> bool:
         """Whether a person of ``age`` may use this point."""
@@ -139,6 +152,8 @@ class Route:
     notes: tuple[Note, ...]
     provenance: Provenance
     paused: bool = False
+    summary: str = ""
+    next: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,7 @@ class TriageQuestion:
     question: str
     yes: str
     no: str | None = None
+    unknown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +195,15 @@ class Fact:
     kind: str
     provenance: Provenance
     planned: bool = False
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Who answers "talk to a person", in which languages and within how many hours."""
+
+    who: str
+    languages: tuple[str, ...]
+    answer_hours: int
 
 
 @dataclass(frozen=True)
@@ -202,3 +227,4 @@ class Content:
     triage: tuple[TriageQuestion, ...]
     facts: dict[str, Fact]
     other_statuses: str | None = None
+    desk: Desk | None = None

@@ -16,6 +16,7 @@ from bot.content.model import (
     Closure,
     Content,
     CounsellingPoint,
+    Desk,
     Detail,
     Fact,
     Hours,
@@ -118,6 +119,7 @@ def _authority(key: str, data: Mapping[str, Any]) -> Authority:
         provenance=_provenance(data, where),
         details=_details(data, where),
         phone_hours=_hours(data.get("phone_hours"), f"{where}.phone_hours"),
+        term=str(data.get("term", "")),
     )
 
 
@@ -185,6 +187,7 @@ def _point(key: str, data: Mapping[str, Any]) -> CounsellingPoint:
         serves=_get(data, "serves", where),
         ask=_get(data, "ask", where),
         provenance=_provenance(data, where),
+        label=_get(data, "label", where),
         min_age=data.get("min_age"),
         max_age=data.get("max_age"),
         online=bool(data.get("online", False)),
@@ -219,6 +222,8 @@ def _route(key: str, data: Mapping[str, Any]) -> Route:
         notes=notes,
         provenance=_provenance(data, where),
         paused=bool(data.get("paused", False)),
+        summary=_get(data, "summary", where),
+        next=_get(data, "next", where),
     )
 
 
@@ -242,6 +247,19 @@ def _holidays(pack: Mapping[str, Any]) -> tuple[str, str | None] | None:
         raise ContentError('pack.holidays: needs a country, e.g. { country = "DE" }')
     region = found.get("region")
     return (found["country"], str(region) if region is not None else None)
+
+
+def _desk(data: Mapping[str, Any] | None) -> Desk | None:
+    if data is None:
+        return None
+    hours = _get(data, "answer_hours", "pack.desk", int)
+    if hours <= 0:
+        raise ContentError("pack.desk: 'answer_hours' must be positive")
+    return Desk(
+        who=_get(data, "who", "pack.desk"),
+        languages=tuple(_get(data, "languages", "pack.desk", list)),
+        answer_hours=hours,
+    )
 
 
 def parse_content(raw: Mapping[str, Any], city: str) -> Content:
@@ -279,6 +297,7 @@ def parse_content(raw: Mapping[str, Any], city: str) -> Content:
                 _get(q, "question", f"triage #{i + 1}"),
                 _get(q, "yes", f"triage #{i + 1}"),
                 q.get("no"),
+                q.get("unknown"),
             )
             for i, q in enumerate(raw.get("triage", []))
         ),
@@ -293,6 +312,7 @@ def parse_content(raw: Mapping[str, Any], city: str) -> Content:
             for k, v in raw.get("fact", {}).items()
         },
         other_statuses=raw.get("statuses", {}).get("other"),
+        desk=_desk(pack.get("desk")),
     )
     _check_references(content)
     return content
@@ -337,7 +357,7 @@ def _check_references(c: Content) -> None:
         if not any(r.when.get("status") == status for r in c.rules):
             problems.append(f"status.{status}: no rule decides it")
     for i, q in enumerate(c.triage):
-        for target in (q.yes, q.no):
+        for target in (q.yes, q.no, q.unknown):
             if target is not None and target not in c.statuses:
                 problems.append(f"triage #{i + 1}: unknown status '{target}'")
     if c.triage and c.triage[-1].no is None:
@@ -360,11 +380,13 @@ def _texts(c: Content) -> list[tuple[str, str]]:
     for p in c.points.values():
         out += [
             (f"point.{p.key}.name", p.name),
+            (f"point.{p.key}.label", p.label),
             (f"point.{p.key}.serves", p.serves),
             (f"point.{p.key}.ask", p.ask),
         ]
     for r in c.routes.values():
         out.append((f"route.{r.key}.means", r.means))
+        out += [(f"route.{r.key}.summary", r.summary), (f"route.{r.key}.next", r.next)]
         out += [(f"route.{r.key}.bring", b) for b in r.bring]
         out += [(f"route.{r.key}.note", n.text) for n in r.notes]
         out += [(f"route.{r.key}.note.after", n.after) for n in r.notes if n.after]
@@ -376,6 +398,8 @@ def _texts(c: Content) -> list[tuple[str, str]]:
     ]
     out += [(f"cost.{k}", t) for k, t in c.costs.items()]
     out += [(f"triage #{i + 1}", q.question) for i, q in enumerate(c.triage)]
+    if c.desk is not None:
+        out.append(("pack.desk.who", c.desk.who))
     return out
 
 

@@ -89,6 +89,20 @@ class When:
 
 
 @dataclass(frozen=True)
+class ListOf:
+    """Several pieces joined as a list in the reader's language ("A, B and C", "A، B و C")."""
+
+    items: tuple[Arg, ...]
+
+
+@dataclass(frozen=True)
+class LanguageNames:
+    """Languages by their codes, named in the reader's language and joined as a list."""
+
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class InLanguage:
     """An argument rendered in a fixed language, e.g. German for the desk."""
 
@@ -115,6 +129,8 @@ Arg = Union[
     InLanguage,
     DayNames,
     Prose,
+    LanguageNames,
+    "ListOf",
 ]
 
 

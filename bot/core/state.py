@@ -12,6 +12,7 @@ StepName = Literal[
     "privacy",
     "declined",
     "delete",
+    "restart",
     "status",
     "special",
     "unsure",

@@ -203,7 +203,13 @@ class Composer:
             msg = Msg(text, {"point": named, "time": Clock(start)})
         else:
             msg = Msg(REMINDER, {"point": named, "when": When(start)})
-        await self._to_user(row, self._outgoing(msg, booking.language))
+        address = point.details.get("address") if point else None
+        if address is not None and address.showable:
+            where = Msg(N_("Address: {address}"), {"address": Term(address.value)})
+            msg_with_place: Arg = Lines((msg, where))
+        else:
+            msg_with_place = msg
+        await self._to_user(row, self._outgoing(msg_with_place, booking.language))
 
     async def _case(self, case_id: int) -> CaseRef:
         async with self.db.sessions() as session:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Final
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.content.model import Content, CounsellingPoint
@@ -34,11 +33,17 @@ from bot.core.rules.routing import AGE_BANDS, counselling, decide
 from bot.core.rules.schedule import BookingView, FreeSlot
 from bot.core.state import State
 from bot.flows.base import Book, Cancel, Ctx, Outcome
+from bot.flows.guidance import map_link, point_lines
 
 NO_FREE_TIMES = N_(
     "There are no free times there in the next 14 days. Please choose another place or try "
     "again later."
 )
+NOT_BOOKABLE = N_(
+    "I cannot book a visit here at these services: their address is not confirmed yet. "
+    "Please contact them directly:"
+)
+NOTHING_BOOKABLE = N_("There is no place I can book for you here.")
 MENU = Option("menu", Msg(N_("Back to the menu")))
 OTHER_DAY = Option("other_day", Msg(N_("Another day")))
 
@@ -67,7 +72,9 @@ def bookable_points(ctx: Ctx, state: State) -> list[CounsellingPoint]:
     offered to everyone); every point for their age if their routes name none."""
     content = ctx.content
     band = state.answers.get("age")
-    points = [p for p in content.points.values() if p.booking is not None and not p.online]
+    points = [
+        p for p in content.points.values() if p.booking is not None and not p.online and p.findable
+    ]
     if band in AGE_BANDS:
         low, high = AGE_BANDS[band]
         points = [p for p in points if p.serves_age(low) and p.serves_age(high)]
@@ -91,7 +98,13 @@ def _recommended(content: Content, state: State) -> list[str]:
         decision = decide(content, state.answers)
     except LookupError:
         return []
-    return [p.key for p in counselling(content, decision, band) if p.booking is not None]
+    return [p.key for p in counselling(content, decision, band) if not p.online]
+
+
+def _short_when(start: datetime, ctx: Ctx) -> Msg:
+    """A day and time short enough for a button: "Mo., 23. Nov., 09:30"."""
+    day = Day(start.astimezone(ZoneInfo(ctx.tz)).date())
+    return Msg(N_("{day}, {time}"), {"day": day, "time": Clock(start)})
 
 
 def _local_day(slot: FreeSlot, ctx: Ctx) -> date:
@@ -108,12 +121,24 @@ class BookPointStep:
     name: Final = "book_point"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        options = [
-            Option(point.key, Named(point.name, point.name_de))
-            for point in bookable_points(ctx, state)
+        bookable = bookable_points(ctx, state)
+        options = [Option(point.key, Msg(point.label)) for point in bookable]
+        replies: list[Reply] = []
+        elsewhere = [
+            ctx.content.points[key]
+            for key in _recommended(ctx.content, state)
+            if key not in {p.key for p in bookable}
         ]
-        text = N_("Where would you like to book your first counselling visit?")
-        return [Reply(Msg(text), options=(*options, MENU))]
+        if elsewhere:
+            lines: list[Arg] = [Msg(NOT_BOOKABLE)]
+            for point in elsewhere:
+                lines += point_lines(point)
+            replies.append(Reply(Lines(tuple(lines))))
+        if not options:
+            return [*replies, Reply(Msg(NOTHING_BOOKABLE), options=(MENU,))]
+        names = Lines(tuple(Named(p.name, p.name_de) for p in bookable), bullet=True)
+        text = Msg(N_("Where would you like to book your first counselling visit?"))
+        return [*replies, Reply(Lines((text, names)), options=(*options, MENU))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
         if key == "menu":
@@ -204,7 +229,8 @@ class BookAlternativesStep:
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         keys = [k for k in state.answers.get("alts", "").split() if parse_slot_key(k)]
-        options = tuple(Option(k, When(parse_slot_key(k))) for k in keys)  # type: ignore[arg-type]
+        starts = [start for k in keys if (start := parse_slot_key(k)) is not None]
+        options = tuple(Option(slot_key(start), _short_when(start, ctx)) for start in starts)
         if not options:
             return [
                 Reply(
@@ -244,8 +270,7 @@ def confirmation(ctx: Ctx, state: State, booking: BookingView) -> Reply:
     where: list[Arg] = []
     if address is not None and address.showable:
         where.append(Msg(N_("Address: {address}"), {"address": Term(address.value)}))
-        map_url = "https://www.openstreetmap.org/search?query=" + quote(address.value)
-        where.append(Msg(N_("Map: {url}"), {"url": Term(map_url)}))
+        where.append(Msg(N_("Map: {url}"), {"url": Term(map_link(address.value))}))
     else:
         where.append(Msg(point.ask))
     bring: list[Arg] = [Msg(N_("this confirmation, on your phone or printed"))]
@@ -356,11 +381,11 @@ class AppointmentsStep:
             point = ctx.content.points.get(b.point)
             named: Arg = Named(point.name, point.name_de) if point else Term(b.point)
             lines.append(Msg(N_("{point}: {when}"), {"point": named, "when": When(b.start)}))
-            options.append(Option(f"show{b.id}", Msg(N_("Show: {point}"), {"point": named})))
-            options.append(Option(f"cancel{b.id}", Msg(N_("Cancel: {point}"), {"point": named})))
-            options.append(
-                Option(f"reschedule{b.id}", Msg(N_("Change: {point}"), {"point": named}))
-            )
+            # Buttons name the day, not the place: a place's name does not fit a phone.
+            day = {"day": Day(b.start.astimezone(ZoneInfo(ctx.tz)).date())}
+            options.append(Option(f"show{b.id}", Msg(N_("Show {day}"), day)))
+            options.append(Option(f"cancel{b.id}", Msg(N_("Cancel {day}"), day)))
+            options.append(Option(f"reschedule{b.id}", Msg(N_("Change {day}"), day)))
         options.append(Option("book", Msg(N_("Book another visit"))))
         return [
             Reply(Lines(tuple(lines)), title=Msg(N_("Your appointments")), options=(*options, MENU))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.core.messages import N_, Msg, Option, Reply, counted
+from bot.core.messages import N_, Arg, Lines, Msg, Option, Reply, counted
 from bot.core.state import START_STEP, State, stored_step
 from bot.flows.base import ERASE, Ctx, Outcome
+from bot.flows.guidance import point_lines
 
 PRIVACY_TEXT = N_(
     "What I store: your Telegram ID, your language, your answers (your situation, whether you "
@@ -30,48 +31,98 @@ def period(days: int) -> Msg:
     return counted("{n} day", "{n} days", days)
 
 
+PRIVACY_SHORT = N_(
+    "To help you, I store your answers about your situation, not your name. You can see "
+    "them with /mydata and delete them with /delete; after {period} without a message I "
+    "delete them myself."
+)
+DECLINED_TEXT = N_(
+    "Without your consent I ask nothing about your situation and store only your language. "
+    "You can still type questions: I answer them and store nothing about you. You can also "
+    "go to a counselling service directly:"
+)
+
+
 def privacy_notice(inactivity_days: int) -> Msg:
     """The privacy notice, also shown by /privacy."""
     return Msg(PRIVACY_TEXT, {"period": period(inactivity_days)})
 
 
+CONSENT_OPTIONS = (
+    Option("agree", Msg(N_("I agree"))),
+    Option("decline", Msg(N_("I do not agree"))),
+)
+
+
 class PrivacyStep:
-    """Show the notice; only "I agree" lets the journey ask personal questions."""
+    """Two sentences and a "details" button; only "I agree" lets the journey ask personal
+    questions."""
 
     name: Final = "privacy"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        return [
-            Reply(
-                privacy_notice(ctx.inactivity_days),
-                title=Msg(N_("Your data")),
-                options=(
-                    Option("agree", Msg(N_("I agree"))),
-                    Option("decline", Msg(N_("I do not agree"))),
-                ),
-            )
-        ]
+        title = Msg(N_("Your data"))
+        if state.answers.get("privacy") == "details":
+            return [
+                Reply(privacy_notice(ctx.inactivity_days), title=title, options=CONSENT_OPTIONS)
+            ]
+        short = Msg(PRIVACY_SHORT, {"period": period(ctx.inactivity_days)})
+        details = Option("details", Msg(N_("Details on my data")))
+        return [Reply(short, title=title, options=(*CONSENT_OPTIONS, details))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
         if key == "agree":
-            return Outcome(state.go("status", consent=True), ())
-        return Outcome(state.go("declined"), ())
+            return Outcome(state.go("status", consent=True, answers=state.without("privacy")), ())
+        if key == "details":
+            return Outcome(state.go("privacy", answers=state.answer("privacy", "details")), ())
+        return Outcome(state.go("declined", answers=state.without("privacy")), ())
 
 
 class DeclinedStep:
-    """Without consent the bot asks nothing personal, and says so."""
+    """Without consent the bot asks nothing personal, says so, and names where to go."""
 
     name: Final = "declined"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        text = N_(
-            "Without your consent I cannot ask about your situation. I have stored only your "
-            "language. You can still contact a counselling point directly, or change your mind."
-        )
-        return [Reply(Msg(text), options=(Option("agree", Msg(N_("I agree now"))),))]
+        lines: list[Arg] = [Msg(DECLINED_TEXT)]
+        for point in ctx.content.points.values():
+            if point.online or point.findable:
+                lines += point_lines(point)
+        return [Reply(Lines(tuple(lines)), options=(Option("agree", Msg(N_("I agree now"))),))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
         return Outcome(state.go("status", consent=True), ())
+
+
+class RestartStep:
+    """Ask before "start over" clears the answers."""
+
+    name: Final = "restart"
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        text = N_(
+            "Start over? Your answers about your situation are cleared. Your appointments and "
+            "courses stay."
+        )
+        return [
+            Reply(
+                Msg(text),
+                options=(
+                    Option("yes", Msg(N_("Yes, start over"))),
+                    Option("no", Msg(N_("No, go back"))),
+                ),
+                columns=2,
+            )
+        ]
+
+    def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key == "yes":
+            fresh = State(
+                step="status", version=state.version + 1, lang=state.lang, consent=state.consent
+            )
+            return Outcome(fresh, ())
+        back = stored_step(state.resume, "status")
+        return Outcome(state.go(back, remember=False, resume=None), ())
 
 
 class DeleteStep:

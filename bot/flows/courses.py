@@ -23,8 +23,10 @@ from bot.core.messages import (
     Term,
     counted,
 )
+from bot.core.rules.routing import decide
 from bot.core.state import State, StepName
 from bot.flows.base import Ctx, Follow, FollowNews, Outcome
+from bot.flows.guidance import fact_args
 
 PAGE = 5
 FOLLOWING = N_(
@@ -87,6 +89,25 @@ def _summary(state: State) -> Msg:
     return Msg(N_("Filters: {filters}"), {"filters": Lines(tuple(parts))})
 
 
+def _admission_stop(state: State, ctx: Ctx) -> tuple[Arg, ...]:
+    """For someone whose every route is stopped: no admission now, and what paying costs."""
+    try:
+        routes = decide(ctx.content, state.answers).routes
+    except LookupError:
+        return ()
+    if not routes or not all(r.paused for r in routes):
+        return ()
+    facts = fact_args(ctx.content)
+    if "selfpay_per_unit" not in facts:
+        return (Msg(N_("Because of the admission stop you cannot be admitted now.")),)
+    text = N_(
+        "Because of the admission stop you cannot be admitted now. You can join a course if "
+        "you pay yourself, at least {selfpay_per_unit} per teaching unit; ask the provider "
+        "for the price and a free place."
+    )
+    return (Msg(text, facts),)
+
+
 class CoursesStep:
     """Courses that fit, five at a time, each to follow."""
 
@@ -108,15 +129,24 @@ class CoursesStep:
             options.append(Option("next", Msg(N_("More courses"))))
         options += [
             Option("filters", Msg(N_("Change the filters"))),
-            Option("news", Msg(N_("Tell me about new matching courses"))),
+            Option("news", Msg(N_("Tell me about new courses"))),
             MENU,
         ]
+        stop = _admission_stop(state, ctx)
         if not shown:
-            body: Arg = Lines((_summary(state), Msg(N_("No course fits these filters right now."))))
+            body: Arg = Lines(
+                (*stop, _summary(state), Msg(N_("No course fits these filters right now.")))
+            )
         else:
             cards = tuple(card(page * PAGE + i + 1, c, near) for i, c in enumerate(shown))
             head = counted("{n} course fits.", "{n} courses fit.", len(found))
-            body = Lines((head, _summary(state), *cards))
+            if stop:
+                head = counted(
+                    "{n} course you could join as a self-payer.",
+                    "{n} courses you could join as a self-payer.",
+                    len(found),
+                )
+            body = Lines((*stop, head, _summary(state), *cards))
         return [Reply(body, title=Msg(N_("Courses for you")), options=tuple(options))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:

@@ -43,7 +43,13 @@ from bot.flows.booking import (
     BookTimeStep,
     after_booking,
 )
-from bot.flows.consent import DeclinedStep, DeleteStep, PrivacyStep, privacy_notice
+from bot.flows.consent import (
+    DeclinedStep,
+    DeleteStep,
+    PrivacyStep,
+    RestartStep,
+    privacy_notice,
+)
 from bot.flows.courses import (
     COURSE_STEPS,
     CourseDistrictStep,
@@ -54,9 +60,9 @@ from bot.flows.courses import (
     RemindersStep,
     with_location,
 )
-from bot.flows.guidance import MenuStep, ResultStep
+from bot.flows.guidance import TO_MENU, MenuStep, ResultStep
 from bot.flows.language import LanguageStep
-from bot.flows.questions import chosen, is_faq_key, question
+from bot.flows.questions import FAQ_PREFIX, chosen, is_faq_key, question
 from bot.flows.triage import AgeStep, BenefitsStep, SpecialStep, StatusStep, UnsureStep
 
 STEPS: dict[str, Step] = {
@@ -66,6 +72,7 @@ STEPS: dict[str, Step] = {
         PrivacyStep(),
         DeclinedStep(),
         DeleteStep(),
+        RestartStep(),
         StatusStep(),
         SpecialStep(),
         UnsureStep(),
@@ -91,6 +98,7 @@ BOOKING_STEPS = frozenset(
     {"book_point", "book_day", "book_time", "book_alt", "booked", "appointments"}
 )
 BACK = "_back"
+FAQ_NONE = FAQ_PREFIX + "none"
 RESTART = "_restart"
 COMMANDS = (
     "start",
@@ -104,11 +112,15 @@ COMMANDS = (
 )
 # Steps the user cannot meaningfully "start over" from.
 MAX_RELAY = 4096
-NO_RESTART = frozenset({"language", "privacy", "declined", "delete"})
+NO_RESTART = frozenset({"language", "privacy", "declined", "delete", "restart"})
+# Steps that show the same screen: "back" from one never lands on the other.
+SAME_SCREEN = ({"result", "menu"},)
 
 HELP_TEXT = N_(
     "I help newcomers in {city} find out who decides about their integration course, "
     "what that means and where to get counselling.\n"
+    "Type a question in your own words at any time; I answer from my list of questions.\n"
+    'To talk to a person, choose "Talk to a person" in the menu after your result.\n'
     "/start – start from the beginning\n"
     "/language – change the language\n"
     "/appointments – your appointments\n"
@@ -137,7 +149,7 @@ def current_options(state: State, ctx: Ctx) -> tuple[Option, ...]:
 
 def _navigation(state: State) -> tuple[Option, ...]:
     extra: list[Option] = []
-    if state.history:
+    if state.history and state.step != "restart":  # its "No, go back" is the way back
         extra.append(Option(BACK, Msg(N_("« Back"))))
     if state.step not in NO_RESTART and state.consent:
         extra.append(Option(RESTART, Msg(N_("Start over"))))
@@ -222,6 +234,9 @@ def _choice(state: State, event: ChoiceIn, ctx: Ctx) -> Outcome:
     if event.token is not None and event.token != state.version:
         return _say(state, ctx, stale)
     if is_faq_key(event.key, ctx):
+        if state.step in ("result", "menu"):
+            menu = state.go("menu", remember=False)
+            return _to_menu(chosen(menu, event.key, _lang(state, ctx), ctx, []))
         return chosen(state, event.key, _lang(state, ctx), ctx, prompt(state, ctx))
     step = _step(state)
     accepts = getattr(step, "accepts", None)
@@ -229,14 +244,41 @@ def _choice(state: State, event: ChoiceIn, ctx: Ctx) -> Outcome:
     if not offered and not (accepts is not None and accepts(state, event.key, ctx)):
         return _say(state, ctx, stale)
     if event.key == BACK:
-        previous = replace(
-            state, step=state.history[-1], history=state.history[:-1], version=state.version + 1
-        )
-        return _say(previous, ctx)
+        return _say(_back(state), ctx)
     if event.key == RESTART:
-        return _say(_restart(state), ctx)
+        confirm = state.go("restart", remember=False, resume=state.step)
+        return _say(confirm, ctx)
     outcome = step.choose(state, event.key, ctx)
     return _continue(outcome, ctx)
+
+
+def _to_menu(outcome: Outcome) -> Outcome:
+    """After an answer on the result or menu: one button back to the menu, not the whole
+    result again (a "did you mean" list keeps its own buttons)."""
+    if not outcome.replies:
+        return Outcome(
+            outcome.state,
+            (Reply(Msg(N_("What would you like to do next?")), options=(TO_MENU,)),),
+            outcome.effects,
+        )
+    last = outcome.replies[-1]
+    if any(o.key == FAQ_NONE for o in last.options):
+        return outcome
+    last = replace(last, options=(*last.options, TO_MENU))
+    return replace(outcome, replies=(*outcome.replies[:-1], last))
+
+
+def _same_screen(a: str, b: str) -> bool:
+    return a == b or any({a, b} <= group for group in SAME_SCREEN)
+
+
+def _back(state: State) -> State:
+    """The step before this one, skipping steps that showed the same screen."""
+    history = list(state.history)
+    target = history.pop()
+    while history and _same_screen(target, state.step):
+        target = history.pop()
+    return replace(state, step=target, history=tuple(history), version=state.version + 1)
 
 
 def _continue(outcome: Outcome, ctx: Ctx) -> Outcome:
@@ -267,7 +309,10 @@ def handle(state: State, event: Event, ctx: Ctx) -> Outcome:
         # Telegram's own limit for one message; long texts go on as several messages.
         return Outcome(state, (sent,), (Relay(event.text.strip()[:MAX_RELAY]),))
     if isinstance(event, TextIn) and ctx.faq is not None and event.text.strip():
-        return question(state, event.text.strip()[:500], _lang(state, ctx), ctx, prompt(state, ctx))
+        text, lang = event.text.strip()[:500], _lang(state, ctx)
+        if state.step in ("result", "menu"):
+            return _to_menu(question(state.go("menu", remember=False), text, lang, ctx, []))
+        return question(state, text, lang, ctx, prompt(state, ctx))
     if isinstance(event, TextIn) and state.step in ("result", "menu"):
         return _say(state.go("menu", remember=False), ctx, Reply(Msg(COMING_QUESTION)))
     if isinstance(event, TextIn):

@@ -59,7 +59,10 @@ def question(state: State, text: str, lang: str, ctx: Ctx, step_prompt: list[Rep
             Option(FAQ_PREFIX + slug, _label(ctx, slug, lang)) for slug in decision.slugs
         )
         options += (Option(FAQ_PREFIX + "none", Msg(N_("None of these"))),)
-        return Outcome(state, (Reply(Msg(NOT_SURE), options=options),))
+        # Buttons hold at most 32 characters: the whole questions are in the text.
+        whole = tuple(Prose(ctx.faq.index.title(s, lang, None) or s) for s in decision.slugs)
+        body = Lines((Msg(NOT_SURE), Lines(whole, bullet=True)))
+        return Outcome(state, (Reply(body, options=options),))
     return Outcome(
         state,
         (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt),

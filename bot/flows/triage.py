@@ -9,14 +9,17 @@ from bot.core.state import State, StepName
 from bot.flows.base import Ctx, Outcome
 
 YES_NO = (Option("yes", Msg(N_("Yes"))), Option("no", Msg(N_("No"))))
+DONT_KNOW = Option("unknown", Msg(N_("I do not know")))
 AGE_OPTIONS = (
     Option("under_27", Msg(N_("Under 27"))),
     Option("27_plus", Msg(N_("27 or older"))),
 )
 
 
-def _after_status(state: State, status: str, ctx: Ctx) -> Outcome:
-    answers = {**state.without("benefits", "triage"), "status": status}
+def _after_status(state: State, status: str, ctx: Ctx, unsure: bool = False) -> Outcome:
+    answers = {**state.without("benefits", "triage", "unsure"), "status": status}
+    if unsure:
+        answers["unsure"] = "1"
     nxt: StepName = "benefits" if ctx.content.statuses[status].ask_benefits else "age"
     return Outcome(state.go(nxt, answers=answers), ())
 
@@ -39,7 +42,8 @@ class StatusStep:
         if key == "special":
             return Outcome(state.go("special"), ())
         if key == "unsure":
-            return Outcome(state.go("unsure", answers=state.answer("triage", "0")), ())
+            answers = {**state.without("unsure"), "triage": "0"}
+            return Outcome(state.go("unsure", answers=answers), ())
         return _after_status(state, key, ctx)
 
 
@@ -75,16 +79,23 @@ class UnsureStep:
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         question = ctx.content.triage[self._index(state, ctx)]
-        return [Reply(Msg(question.question), options=YES_NO, columns=2)]
+        return [Reply(Msg(question.question), options=(*YES_NO, DONT_KNOW), columns=2)]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
         index = self._index(state, ctx)
         question = ctx.content.triage[index]
+        unsure = key == "unknown" or state.answers.get("unsure") == "1"
         if key == "yes":
-            return _after_status(state, question.yes, ctx)
-        if question.no is not None:
-            return _after_status(state, question.no, ctx)
-        return Outcome(state.go("unsure", answers=state.answer("triage", str(index + 1))), ())
+            return _after_status(state, question.yes, ctx, unsure)
+        last = index == len(ctx.content.triage) - 1
+        if key == "unknown" and last:
+            return _after_status(state, question.unknown or question.no or question.yes, ctx, True)
+        if key == "no" and question.no is not None:
+            return _after_status(state, question.no, ctx, unsure)
+        answers = {**state.answer("triage", str(index + 1))}
+        if unsure:
+            answers["unsure"] = "1"
+        return Outcome(state.go("unsure", answers=answers), ())
 
 
 class BenefitsStep:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, match_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from bot.core.messages import (
@@ -21,7 +25,9 @@ from bot.core.messages import (
     DayNames,
     File,
     InLanguage,
+    LanguageNames,
     Lines,
+    ListOf,
     Money,
     Msg,
     Named,
@@ -31,11 +37,92 @@ from bot.core.messages import (
     Weekdays,
     When,
 )
-from bot.i18n.bidi import isolate_latin, isolate_value, rtl_lines
+from bot.i18n.bidi import isolate_latin, isolate_value, rtl_lines, strip_controls
 from bot.i18n.catalogs import RTL_LANGUAGES, Catalogs
 from bot.i18n.ics import ics_file
 
 log = logging.getLogger(__name__)
+
+# Languages whose abbreviated month and weekday names read badly ("3 Ara Per"): shown in full.
+FULL_NAMES = frozenset({"tr"})
+
+# A placeholder followed by a sentence's period: "... as of {date}."
+_BEFORE_PERIOD = re.compile(r"(?<!\{)\{(\w+)\}\.(?!\.)")
+_SHORT_MONTH = re.compile(r"(?<![ML])([ML]{3})(?![ML])")
+_CENTS = re.compile(r"\.0+")
+_SHORT_WEEKDAY = re.compile(r"(?<!E)E{1,3}(?!E)")
+
+
+ListStyle = Literal[
+    "standard", "standard-short", "or", "or-short", "unit", "unit-short", "unit-narrow"
+]
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language named in the reader's language (CLDR), e.g. "Englisch" for "en" in German."""
+    try:
+        return str(Locale.parse(code).get_display_name(lang) or code)
+    except (ValueError, LookupError):
+        return code
+
+
+def join_list(items: Sequence[str], lang: str, style: ListStyle = "standard") -> str:
+    """Items as a list in a sentence, per CLDR: "Mo., Mi. und Fr.", "Mon, Wed, and Fri"; Persian
+    with the Arabic comma "،", Arabic with "و"; never a hand-made ", "."""
+    if not items:
+        return ""
+    try:
+        return str(format_list(list(items), style=style, locale=lang))
+    except KeyError:  # a style this locale lacks in Babel's data: the standard one
+        return str(format_list(list(items), style="standard", locale=lang))
+
+
+def weekday_names(lang: str) -> Mapping[int, str]:
+    """Weekday names (0 = Monday) as shown in lists and ranges: short, full where short is bad."""
+    width = "wide" if lang in FULL_NAMES else "abbreviated"
+    return Locale.parse(lang).days["format"][width]  # type: ignore[no-any-return]
+
+
+def day_label(day: date, lang: str) -> str:
+    """A day with weekday, without the year: "Do., 3. Dez.", in Turkish "3 Aralık Perşembe"."""
+    if lang not in FULL_NAMES:
+        return str(format_skeleton("MMMEd", day, locale=lang))
+    skeletons = Locale.parse(lang).datetime_skeletons
+    pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons) or "MMMEd"].pattern)
+    pattern = _SHORT_MONTH.sub(lambda m: m.group(1) + m.group(1)[0], pattern)
+    pattern = _SHORT_WEEKDAY.sub("EEEE", pattern)
+    return str(format_date(day, pattern, locale=lang))
+
+
+def date_and_time(moment: datetime, lang: str, width: str = "full") -> str:
+    """A local date (``width`` as CLDR: full, long, medium) and its short time, joined by the
+    locale's own pattern: "Donnerstag, 3. Dezember 2026, 09:30", "الخميس، 3 ديسمبر 2026، 9:30 ص"."""
+    day = format_date(moment.date(), format=width, locale=lang)
+    clock = format_time(moment, format="short", locale=lang)
+    glue = str(Locale.parse(lang).datetime_formats[width]).replace("'", "")
+    return glue.replace("{1}", str(day)).replace("{0}", str(clock))
+
+
+def money(amount: Decimal, lang: str, currency: str = "EUR") -> str:
+    """An amount with the locale's currency symbol, placement and separators (CLDR):
+    "2,29 €", "€2.29", "2,29 EUR"; a whole amount without cents ("458 €", not "458,00 €")."""
+    if amount != amount.to_integral_value():
+        return str(format_currency(amount, currency, locale=lang))
+    pattern = _CENTS.sub("", Locale.parse(lang).currency_formats["standard"].pattern)
+    return str(
+        format_currency(amount, currency, format=pattern, locale=lang, currency_digits=False)
+    )
+
+
+def end_sentences(template: str, value: Callable[[str], str]) -> str:
+    """``template`` without the period after a placeholder whose value already ends with one,
+    e.g. a Russian date "1 июля 2026 г." at the end of a sentence: never "г.."."""
+
+    def fix(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return "{" + name + "}" if strip_controls(value(name)).endswith(".") else match.group(0)
+
+    return _BEFORE_PERIOD.sub(fix, template)
 
 
 @dataclass(frozen=True)
@@ -61,7 +148,7 @@ class _Args(dict[str, str]):
             return "{" + key + "}"
         value = self._renderer.value(self._raw[key], self._lang)
         if self._lang in RTL_LANGUAGES and not isinstance(
-            self._raw[key], Msg | Lines | Named | InLanguage
+            self._raw[key], Msg | Lines | Named | InLanguage | ListOf
         ):
             value = isolate_value(value)
         self[key] = value
@@ -83,12 +170,14 @@ class Renderer:
             template = self.catalogs.gettext(lang, msg.msgid)
         if lang in RTL_LANGUAGES:
             template = isolate_latin(template)
+        args = _Args(self, lang, dict(msg.args))
         try:
-            return template.format_map(_Args(self, lang, dict(msg.args)))
+            return end_sentences(template, args.__getitem__).format_map(args)
         except (ValueError, IndexError, AttributeError) as exc:
             # A broken translation must not hide the message: fall back to the source text.
             log.error("bad translation of %r in %s: %s", msg.msgid, lang, exc)
-            return msg.msgid.format_map(_Args(self, lang, dict(msg.args)))
+            args = _Args(self, lang, dict(msg.args))
+            return end_sentences(msg.msgid, args.__getitem__).format_map(args)
 
     def value(self, arg: Arg, lang: str) -> str:
         """Format one argument per locale."""
@@ -102,32 +191,33 @@ class Renderer:
         if isinstance(arg, Prose):
             return isolate_latin(arg.text) if lang in RTL_LANGUAGES else arg.text
         if isinstance(arg, Named):
-            if lang == "de":
+            if lang == "de" or self.message(Msg(arg.name), lang) == arg.term:
                 return arg.term
             return self.message(
                 Msg(N_("{name} ({term})"), {"name": Msg(arg.name), "term": Term(arg.term)}), lang
             )
         if isinstance(arg, Money):
-            return str(format_currency(arg.amount, arg.currency, locale=lang))
+            return money(arg.amount, lang, arg.currency)
         if isinstance(arg, DayNames):
-            short = Locale.parse(lang).days["format"]["abbreviated"]
-            return ", ".join(short[d] for d in arg.days)
+            names = weekday_names(lang)
+            return join_list([names[d] for d in arg.days], lang)
         if isinstance(arg, Weekdays):
-            names = Locale.parse(lang).days["format"]["abbreviated"]
+            names = weekday_names(lang)
             return f"{names[arg.first]}–{names[arg.last]}"
         if isinstance(arg, InLanguage):
             return self.value(arg.arg, arg.lang)
+        if isinstance(arg, ListOf):
+            return join_list([self.value(item, lang) for item in arg.items], lang)
+        if isinstance(arg, LanguageNames):
+            return join_list([language_name(code, lang) for code in arg.codes], lang)
         if isinstance(arg, Day):
-            return str(format_skeleton("MMMEd", arg.value, locale=lang))
+            return day_label(arg.value, lang)
         if isinstance(arg, Clock):
             return str(format_time(arg.value.astimezone(self.tz), format="short", locale=lang))
         if isinstance(arg, When):
-            local = arg.value.astimezone(self.tz)
-            day = format_date(local.date(), format="full", locale=lang)
-            return f"{day}, {format_time(local, format='short', locale=lang)}"
+            return date_and_time(arg.value.astimezone(self.tz), lang, "full")
         if isinstance(arg, datetime):
-            local = arg.astimezone(self.tz)
-            return str(format_datetime(local, format="medium", tzinfo=self.tz, locale=lang))
+            return date_and_time(arg.astimezone(self.tz), lang, "long")
         if isinstance(arg, date):
             return str(format_date(arg, format="long", locale=lang))
         if isinstance(arg, bool):
