@@ -20,6 +20,7 @@ from bot.core.rules.schedule import BookingView
 from bot.flows.base import Ctx, OpenCase, Unanswered
 from bot.flows.booking import confirmation
 from bot.flows.engine import BACK, handle
+from bot.flows.guidance import map_link
 from bot.i18n.bidi import strip_controls
 from bot.i18n.catalogs import LANGUAGES, Catalogs
 from bot.i18n.render import Renderer, day_label
@@ -295,3 +296,21 @@ def test_did_you_mean_buttons_fit_and_the_text_holds_the_whole_questions(
     for slug in slugs:
         whole = faq.index.title(slug, lang, None)
         assert whole is not None and whole in body
+
+
+@pytest.mark.parametrize(
+    ("address", "query"),
+    [
+        (
+            "Welcome Center Stuttgart, Charlottenplatz 17, 70173 Stuttgart",
+            "Charlottenplatz%2017%2C%2070173%20Stuttgart",
+        ),
+        (
+            "Eberhardstraße 39, 70173 Stuttgart (Schwabenzentrum, Josef-Hirn-Platz)",
+            "Eberhardstra%C3%9Fe%2039%2C%2070173%20Stuttgart",
+        ),
+        ("Kaiweg 1, 20001 Musterstadt", "Kaiweg%201%2C%2020001%20Musterstadt"),
+    ],
+)
+def test_the_map_link_searches_the_street_and_town_only(address: str, query: str) -> None:
+    assert map_link(address) == "https://www.openstreetmap.org/search?query=" + query

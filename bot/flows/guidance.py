@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -167,8 +168,11 @@ def _address_lines(details: Mapping[str, Detail]) -> list[Arg]:
 
 
 def map_link(address: str) -> str:
-    """An OpenStreetMap search for a postal address (works without coordinates)."""
-    return "https://www.openstreetmap.org/search?query=" + quote(address)
+    """An OpenStreetMap search for a postal address (works without coordinates): from the
+    street and number on, without remarks in brackets, which the map's search cannot use."""
+    parts = [p.strip() for p in re.sub(r"\s*\([^)]*\)", "", address).split(",")]
+    first = next((i for i, p in enumerate(parts) if any(c.isdigit() for c in p)), 0)
+    return "https://www.openstreetmap.org/search?query=" + quote(", ".join(parts[first:]))
 
 
 def point_lines(point: CounsellingPoint) -> list[Arg]:
