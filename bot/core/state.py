@@ -71,6 +71,13 @@ class State:
         history = (*self.history, self.step) if remember and step != self.step else self.history
         return replace(self, step=step, history=history, version=self.version + 1, **changes)
 
+    def restarted(self) -> State:
+        """From the beginning: language and consent kept, answers and history cleared."""
+        if self.lang is None:
+            return State(version=self.version + 1)
+        step: StepName = "status" if self.consent else "privacy"
+        return State(step=step, version=self.version + 1, lang=self.lang, consent=self.consent)
+
     def answer(self, key: str, value: str) -> Mapping[str, str]:
         """The answers with ``key`` set to ``value``."""
         return {**self.answers, key: value}

@@ -33,7 +33,7 @@ from bot.core.rules.routing import AGE_BANDS, counselling, decide
 from bot.core.rules.schedule import BookingView, FreeSlot
 from bot.core.state import State
 from bot.flows.base import Book, Cancel, Ctx, Outcome
-from bot.flows.guidance import map_link, point_lines
+from bot.flows.guidance import point_lines, where_lines
 
 NO_FREE_TIMES = N_(
     "There are no free times there in the next 14 days. Please choose another place or try "
@@ -267,12 +267,7 @@ def confirmation(ctx: Ctx, state: State, booking: BookingView) -> Reply:
     point = ctx.content.points[booking.point]
     named = Named(point.name, point.name_de)
     address = point.details.get("address")
-    where: list[Arg] = []
-    if address is not None and address.showable:
-        where.append(Msg(N_("Address: {address}"), {"address": Term(address.value)}))
-        where.append(Msg(N_("Map: {url}"), {"url": Term(map_link(address.value))}))
-    else:
-        where.append(Msg(point.ask))
+    where = where_lines(address) or [Msg(point.ask)]
     bring: list[Arg] = [Msg(N_("this confirmation, on your phone or printed"))]
     try:
         routes = decide(ctx.content, state.answers).routes if state.answers.get("status") else ()

@@ -117,10 +117,7 @@ class RestartStep:
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
         if key == "yes":
-            fresh = State(
-                step="status", version=state.version + 1, lang=state.lang, consent=state.consent
-            )
-            return Outcome(fresh, ())
+            return Outcome(state.restarted(), ())
         back = stored_step(state.resume, "status")
         return Outcome(state.go(back, remember=False, resume=None), ())
 

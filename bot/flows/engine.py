@@ -197,17 +197,10 @@ def _say(state: State, ctx: Ctx, *before: Reply) -> Outcome:
     return Outcome(state, (*before, *prompt(state, ctx)))
 
 
-def _restart(state: State) -> State:
-    if state.lang is None:
-        return State(version=state.version + 1)
-    step = "status" if state.consent else "privacy"
-    return State(step=step, version=state.version + 1, lang=state.lang, consent=state.consent)
-
-
 def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
     name = event.name
     if name == "start":
-        return _say(_restart(state), ctx)
+        return _say(state.restarted(), ctx)
     if name == "help":
         return _say(state, ctx, Reply(_help(ctx)))
     if name == "privacy":
@@ -292,7 +285,7 @@ def _continue(outcome: Outcome, ctx: Ctx) -> Outcome:
 def handle(state: State, event: Event, ctx: Ctx) -> Outcome:
     """Apply one event to a state: the single entry point of every channel."""
     if state.step not in STEPS or not _valid(state, ctx):
-        state = _restart(state)
+        state = state.restarted()
     if isinstance(event, CommandIn):
         return _command(state, event, ctx)
     if isinstance(event, ChoiceIn):

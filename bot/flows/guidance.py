@@ -110,9 +110,7 @@ def _contact(authority: Authority) -> list[Arg]:
     website = authority.details.get("website")
     if website is not None and website.showable:
         lines.append(Msg(N_("Website: {url}"), {"url": Term(website.value)}))
-    address = authority.details.get("address")
-    if address is not None and address.showable:
-        lines.append(Msg(N_("Address: {address}"), {"address": Term(address.value)}))
+    lines += where_lines(authority.details.get("address"))
     lines.append(Msg(authority.ask))
     return lines
 
@@ -152,12 +150,18 @@ def route_reply(
     return Reply(Lines(tuple(body)), title=_title(content, route))
 
 
+def where_lines(address: Detail | None) -> list[Arg]:
+    """A confirmed address and its map link; nothing for an unconfirmed one."""
+    if address is None or not address.showable:
+        return []
+    return [
+        Msg(N_("Address: {address}"), {"address": Term(address.value)}),
+        Msg(N_("Map: {url}"), {"url": Term(map_link(address.value))}),
+    ]
+
+
 def _address_lines(details: Mapping[str, Detail]) -> list[Arg]:
-    lines: list[Arg] = []
-    address = details.get("address")
-    if address is not None and address.showable:
-        lines.append(Msg(N_("Address: {address}"), {"address": Term(address.value)}))
-        lines.append(Msg(N_("Map: {url}"), {"url": Term(map_link(address.value))}))
+    lines = where_lines(details.get("address"))
     phone = details.get("phone")
     if phone is not None and phone.showable:
         lines.append(Msg(N_("Phone: {phone}"), {"phone": Term(phone.value)}))
@@ -185,11 +189,7 @@ def point_lines(point: CounsellingPoint) -> list[Arg]:
 
 
 def _authority_lines(authority: Authority) -> list[Arg]:
-    lines: list[Arg] = [Named(authority.name, authority.name_de), *_contact(authority)]
-    address = authority.details.get("address")
-    if address is not None and address.showable:
-        lines.append(Msg(N_("Map: {url}"), {"url": Term(map_link(address.value))}))
-    return lines
+    return [Named(authority.name, authority.name_de), *_contact(authority)]
 
 
 def counselling_reply(content: Content, state: State) -> Reply:
