@@ -134,8 +134,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_i18n(args: argparse.Namespace) -> int:
     """Extract messages and update catalogs, or show translation status."""
     from bot.content.parse import CONTENT_ROOT, packs
-    from bot.i18n.catalogs import PACK_DOMAIN, pack_locales
+    from bot.i18n.catalogs import LOCALES_DIR, PACK_DOMAIN, pack_locales
     from bot.i18n.extract import (
+        CONSOLE_DOMAIN,
+        CONSOLE_LANGUAGES,
+        build_console_template,
         build_pack_template,
         build_template,
         update_catalogs,
@@ -148,6 +151,10 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         template = build_template()
         write_template(template)
         for path in update_catalogs(template):
+            print(f"updated {path}")
+        console = build_console_template()
+        write_template(console, LOCALES_DIR / f"{CONSOLE_DOMAIN}.pot")
+        for path in update_catalogs(console, CONSOLE_LANGUAGES, domain=CONSOLE_DOMAIN):
             print(f"updated {path}")
         for folder in folders:
             locales = pack_locales(folder)
@@ -283,12 +290,24 @@ def cmd_faq(args: argparse.Namespace) -> int:
 
 
 def format_status(matrix: dict[str, dict[str, str]], languages: tuple[str, ...]) -> str:
-    """The translation-status matrix: one row per entry, one column per language."""
+    """The translation-status matrix: one row per entry, one column per language, and a last
+    row with how many answers of each language a person has reviewed (current, not machine)."""
     marks = {"current": "ok", "outdated": "OLD", "missing": "--", "machine": "mt"}
-    width = max((len(s) for s in matrix), default=4)
-    lines = [f"{'entry':<{width}} " + " ".join(f"{lang:>3}" for lang in languages)]
+    width = max((len(s) for s in matrix), default=8)
+    cols = [max(3, len(lang)) for lang in languages]
+    lines = [
+        f"{'entry':<{width}} " + " ".join(f"{g:>{c}}" for g, c in zip(languages, cols, strict=True))
+    ]
     for slug, row in matrix.items():
-        lines.append(f"{slug:<{width}} " + " ".join(f"{marks[row[lang]]:>3}" for lang in languages))
+        cells = (f"{marks[row[g]]:>{c}}" for g, c in zip(languages, cols, strict=True))
+        lines.append(f"{slug:<{width}} " + " ".join(cells))
+    total = len(matrix)
+    reviewed = (sum(1 for row in matrix.values() if row[g] == "current") for g in languages)
+    percent = (f"{round(100 * n / total) if total else 0}%" for n in reviewed)
+    lines.append(
+        f"{'reviewed':<{width}} "
+        + " ".join(f"{p:>{c}}" for p, c in zip(percent, cols, strict=True))
+    )
     lines.append("ok = current, mt = machine-made (unreviewed), OLD = outdated, -- = missing")
     return "\n".join(lines)
 

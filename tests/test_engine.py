@@ -22,6 +22,7 @@ STALE = "This button is no longer valid. Here is the current step."
 # A state at every step of the journey, reached by real button presses.
 PATHS = {
     "language": [],
+    "language_more": ["more"],
     "privacy": ["de"],
     "declined": ["de", "decline"],
     "status": ["de", "agree"],
@@ -64,7 +65,10 @@ def test_every_step_is_reachable(ctx: Ctx) -> None:
     assert set(PATHS) | ELSEWHERE == set(STEPS)
 
 
-@pytest.mark.parametrize("name", [n for n in PATHS if n not in ("language", "restart")])
+# The second language page has its own "« Back" to the first (tested in test_languages.py).
+@pytest.mark.parametrize(
+    "name", [n for n in PATHS if n not in ("language", "language_more", "restart")]
+)
 def test_every_step_offers_back_and_start_over_once_consented(ctx: Ctx, name: str) -> None:
     state = walk(ctx, *PATHS[name]).state
     keys = {o.key for o in current_options(state, ctx)}

@@ -358,3 +358,36 @@ async def test_relayed_text_is_escaped_both_ways(fake: FakeBotApi, group_bot: Bo
     assert HTML in str(relayed["text"])
     assert "&lt;script&gt;" in str(relayed["raw_text"])
     assert fake.violations == []
+
+
+# ------------------------------------------------------------------------ web console sign-in
+
+
+async def test_console_links_go_to_admins_and_counsellors_only(
+    fake: FakeBotApi, db_url: str
+) -> None:
+    from bot.app.console import ConsoleAccess
+
+    counsellor, stranger = 7701, STRANGER
+    fake.set_chat_member(GROUP, counsellor, status="member")
+    fake.set_chat_member(GROUP, stranger, status="left")
+    env = {"ADMIN_IDS": str(ADMIN), "COUNSELLOR_CHAT_ID": str(GROUP)}
+    async with running(fake, db_url, CONSOLE_URL="https://c.example.org", **env) as bot:
+        fake.send_command(stranger, "/console", language_code="en")
+        answer = "\n".join(str(m["text"]) for m in await fake.await_messages(stranger, 1))
+        assert "/console" in answer and "c.example.org" not in answer  # an unknown command
+        access = ConsoleAccess(bot.core.db, bot.core.clock)
+        for user_id, role in ((ADMIN, "admin"), (counsellor, "counsellor")):
+            fake.send_command(user_id, "/console", language_code="de")
+            (message,) = await fake.await_messages(user_id, 1)
+            link = str(message["text"]).split()[-1]
+            assert link.startswith("https://c.example.org/console/signin?token=")
+            assert message.get("link_preview_options", {}).get("is_disabled") is True
+            signed = await access.redeem(link.split("token=")[1])
+            assert signed is not None and signed.staff.role == role
+            assert signed.staff.actor_id == user_id
+            assert await access.redeem(link.split("token=")[1]) is None  # once
+    async with running(fake, db_url, **env):
+        fake.send_command(ADMIN, "/console", language_code="en")
+        (*_, off) = await fake.await_messages(ADMIN, 2)
+        assert "CONSOLE_URL" in str(off["text"])

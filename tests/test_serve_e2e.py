@@ -14,7 +14,8 @@ import pytest
 from bot.channels.telegram.serve import serve, webhook_path
 from bot.delivery.dispatcher import Dispatcher
 from bot.runtime.config import Settings
-from bot.runtime.health import Health, HealthServer
+from bot.runtime.health import Health
+from bot.runtime.web import HealthServer
 from bot.storage.db import Database
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi

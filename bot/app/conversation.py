@@ -183,6 +183,7 @@ class Wegweiser:
             counselling_available=self.casework.available,
             faq=self.faq,
             inactivity_days=self.settings.inactivity_days,
+            machine_notice=self.settings.machine_notice,
         )
         if not state.consent:
             return ctx

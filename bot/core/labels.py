@@ -14,6 +14,17 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ru": "Русский",
     "fa": "فارسی",
     "ro": "Română",
+    "de-x-es": "Deutsch – einfach",
+    "prs": "دری",
+    "ps": "پښتو",
+    "ku": "Kurdî (Kurmancî)",
+    "ti": "ትግርኛ",
+    "so": "Soomaali",
+    "sq": "Shqip",
+    "bs": "Bosanski",
+    "bg": "Български",
+    "pl": "Polski",
+    "fr": "Français",
 }
 
 AGE = {"under_27": N_("Under 27"), "27_plus": N_("27 or older")}

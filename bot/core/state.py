@@ -9,6 +9,7 @@ from typing import Any, Literal, cast, get_args
 # Every step of the conversation; the flows define one Step for each (checked by the tests).
 StepName = Literal[
     "language",
+    "language_more",
     "privacy",
     "declined",
     "delete",

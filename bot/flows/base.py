@@ -91,6 +91,8 @@ class Ctx:
         today: Today's date in the bot's time zone.
         languages: The supported language codes, in the order to offer them.
         suggested: The language suggested from the user's client, if any.
+        first_page: How many languages the first page of the language menu shows.
+        machine_notice: Languages whose machine-made FAQ answers carry a short note.
         now: The current time (UTC).
         tz: The local time zone of appointments.
         free: Free slots of the next days per bookable point (loaded for booking steps).
@@ -108,6 +110,8 @@ class Ctx:
     today: date
     languages: tuple[str, ...]
     suggested: str | None = None
+    first_page: int = 8
+    machine_notice: frozenset[str] = frozenset()
     now: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     tz: str = "Europe/Berlin"
     free: Mapping[str, tuple[FreeSlot, ...]] = field(default_factory=dict)

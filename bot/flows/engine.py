@@ -61,7 +61,7 @@ from bot.flows.courses import (
     with_location,
 )
 from bot.flows.guidance import TO_MENU, MenuStep, ResultStep
-from bot.flows.language import LanguageStep
+from bot.flows.language import LanguageStep, MoreLanguagesStep
 from bot.flows.questions import FAQ_PREFIX, chosen, is_faq_key, question
 from bot.flows.triage import AgeStep, BenefitsStep, SpecialStep, StatusStep, UnsureStep
 
@@ -69,6 +69,7 @@ STEPS: dict[str, Step] = {
     s.name: s
     for s in (
         LanguageStep(),
+        MoreLanguagesStep(),
         PrivacyStep(),
         DeclinedStep(),
         DeleteStep(),
@@ -112,7 +113,8 @@ COMMANDS = (
 )
 # Steps the user cannot meaningfully "start over" from.
 MAX_RELAY = 4096
-NO_RESTART = frozenset({"language", "privacy", "declined", "delete", "restart"})
+LANGUAGE_STEPS = frozenset({"language", "language_more"})
+NO_RESTART = LANGUAGE_STEPS | {"privacy", "declined", "delete", "restart"}
 # Steps that show the same screen: "back" from one never lands on the other.
 SAME_SCREEN = ({"result", "menu"},)
 
@@ -209,7 +211,7 @@ def _command(state: State, event: CommandIn, ctx: Ctx) -> Outcome:
     if name == "mydata":
         return Outcome(state, (), (EXPORT,))  # the core gathers the data, then shows the step
     if name == "language":
-        resume = state.step if state.lang is not None and state.step != "language" else None
+        resume = state.step if state.lang is not None and state.step not in LANGUAGE_STEPS else None
         return _say(state.go("language", remember=False, resume=resume), ctx)
     if name in ("appointments", "reminders"):
         if not state.consent:

@@ -10,6 +10,8 @@ from bot.flows.guidance import CASE_OPENED
 
 FAQ_PREFIX = "faq:"
 NOT_SURE = N_("I am not sure I understood. Did you mean one of these?")
+# Under an answer no person has reviewed yet in the reader's language (MACHINE_NOTICE).
+MACHINE_NOTE = N_("Translated by machine. A counsellor can help if something is unclear.")
 DONT_KNOW = N_(
     "I do not know the answer to that yet. A counsellor can help you: choose "
     '"Talk to a person", or ask your question in other words.'
@@ -38,6 +40,8 @@ def answer_reply(ctx: Ctx, slug: str, lang: str) -> Reply | None:
                     N_("This translation may be out of date. A counsellor can tell you the latest.")
                 )
             )
+        elif found.machine and lang in ctx.machine_notice:
+            lines.append(Msg(MACHINE_NOTE))
     return Reply(Lines(tuple(lines)), title=Msg(N_("Answer")))
 
 

@@ -26,9 +26,33 @@ PACKS_DIR = Path(__file__).resolve().parents[1] / "content" / "packs"
 DOMAIN = "messages"
 PACK_DOMAIN = "content"
 SOURCE_LANGUAGE = "en"
-# The supported languages, in the order the language menu lists them.
-LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "uk", "ru", "fa", "ro")
-RTL_LANGUAGES = frozenset({"ar", "fa"})
+# The supported languages, in the order the language menu lists them (the Telegram client's
+# language and its neighbours come first; see bot/flows/language.py).
+# "de-x-es" is simple German (Einfache Sprache): a private-use BCP 47 tag, 7 characters, so it
+# fits the 8-character language columns.
+LANGUAGES: tuple[str, ...] = (
+    "de", "de-x-es", "en", "tr", "ar", "uk", "ru", "fa",
+    "ro", "prs", "ps", "ku", "ti", "so", "sq", "bs", "bg", "pl", "fr",
+)  # fmt: skip
+RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps"})
+# Languages CLDR (Babel) has no locale for use a close one's data: Dari is the Persian of
+# Afghanistan (fa_AF: its digits, dates and plural rule); simple German is German.
+_CLDR = {"prs": "fa_AF", "de-x-es": "de"}
+# Telegram clients that report a language we offer under another code.
+_ALIASES = {"hr": "bs", "sr": "bs", "cnr": "bs", "kmr": "ku", "fa-af": "prs"}
+
+
+def client_codes(lang: str) -> tuple[str, ...]:
+    """The two-letter client language codes (ISO 639-1, as Telegram takes them) whose users
+    are offered ``lang``: its own code and those of its neighbours; none for Dari and simple
+    German, which no client reports."""
+    own = (lang,) if len(lang) == 2 else ()
+    return own + tuple(sorted(c for c, to in _ALIASES.items() if to == lang and len(c) == 2))
+
+
+def cldr_locale(lang: str) -> str:
+    """The CLDR locale whose dates, numbers, lists and plural rule ``lang`` uses."""
+    return _CLDR.get(lang, lang)
 
 
 def po_path(lang: str, root: Path = LOCALES_DIR, domain: str = DOMAIN) -> Path:
@@ -44,7 +68,7 @@ def pack_locales(pack: Path) -> Path:
 @lru_cache(maxsize=256)
 def _compiled(path: Path, lang: str, _changed: tuple[int, int]) -> bytes:
     with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
+        catalog = read_po(fh, locale=cldr_locale(lang))
     buffer = io.BytesIO()
     # Fuzzy entries are outdated translations awaiting review; they are not shown.
     write_mo(buffer, catalog, use_fuzzy=False)
@@ -72,6 +96,13 @@ def _load(lang: str, root: Path, packs: Sequence[Path]) -> gettext_module.NullTr
         if content is not None:
             code.add_fallback(content)
     return code
+
+
+def domain_translations(lang: str, domain: str) -> gettext_module.NullTranslations:
+    """One extra domain of the code's catalogs (e.g. the web console's, German and English
+    only); the source text where there is none."""
+    found = None if lang == SOURCE_LANGUAGE else _read(po_path(lang, LOCALES_DIR, domain), lang)
+    return found or gettext_module.NullTranslations()
 
 
 class Catalogs:
@@ -108,5 +139,9 @@ def suggest_language(client_code: str | None, available: tuple[str, ...] = LANGU
     if not client_code:
         return None
     code = client_code.replace("_", "-").lower()
+    if code in _ALIASES or code.split("-")[0] in _ALIASES:
+        alias = _ALIASES.get(code) or _ALIASES[code.split("-")[0]]
+        if alias in available:
+            return alias
     found = negotiate_locale([code, code.split("-")[0]], list(available), sep="-")
     return str(found) if found else None

@@ -18,7 +18,14 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
 from bot.content.parse import parse_content, read_city, translatable_texts
-from bot.i18n.catalogs import DOMAIN, LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, po_path
+from bot.i18n.catalogs import (
+    DOMAIN,
+    LANGUAGES,
+    LOCALES_DIR,
+    SOURCE_LANGUAGE,
+    cldr_locale,
+    po_path,
+)
 
 BOT_DIR = Path(__file__).resolve().parents[1]
 KEYWORDS = {"N_": None, "counted": (1, 2)}
@@ -41,6 +48,25 @@ def build_template() -> Catalog:
         comment_tags=("TRANSLATORS:",),
     ):
         template.add(message, locations=[(f"bot/{filename}", lineno)], auto_comments=comments)
+    return template
+
+
+CONSOLE_DOMAIN = "console"
+# The web console speaks German and English (the city team's languages), not the newcomers' 18.
+CONSOLE_LANGUAGES = ("de",)
+
+
+def build_console_template() -> Catalog:
+    """A catalog template with the web console's texts (its Jinja templates)."""
+    template = _template()
+    for filename, lineno, message, comments, _ctx in extract_from_dir(
+        BOT_DIR / "channels" / "console" / "templates",
+        method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        comment_tags=("TRANSLATORS:",),
+    ):
+        where = f"bot/channels/console/templates/{filename}"
+        template.add(message, locations=[(where, lineno)], auto_comments=comments)
     return template
 
 
@@ -74,11 +100,13 @@ def update_catalogs(
         path = po_path(lang, root, domain)
         if path.exists():
             with path.open("rb") as fh:
-                catalog = read_po(fh, locale=lang)
+                catalog = read_po(fh, locale=cldr_locale(lang))
         else:
-            catalog = Catalog(locale=lang, project="Wegweiser", version="1", charset="utf-8")
+            catalog = Catalog(
+                locale=cldr_locale(lang), project="Wegweiser", version="1", charset="utf-8"
+            )
             catalog.creation_date = template.creation_date
-        rule = get_plural(lang)
+        rule = get_plural(cldr_locale(lang))
         if (catalog.num_plurals, catalog.plural_expr) != (rule.num_plurals, rule.plural_expr):
             # CLDR's rule as the installed (locked) Babel knows it; plural messages that now
             # lack forms get copies of their last one, marked outdated for a translator.

@@ -38,7 +38,7 @@ from bot.core.messages import (
     When,
 )
 from bot.i18n.bidi import isolate_latin, isolate_value, rtl_lines, strip_controls
-from bot.i18n.catalogs import RTL_LANGUAGES, Catalogs
+from bot.i18n.catalogs import RTL_LANGUAGES, Catalogs, cldr_locale
 from bot.i18n.ics import ics_file
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ ListStyle = Literal[
 def language_name(code: str, lang: str) -> str:
     """A language named in the reader's language (CLDR), e.g. "Englisch" for "en" in German."""
     try:
-        return str(Locale.parse(code).get_display_name(lang) or code)
+        return str(Locale.parse(cldr_locale(code)).get_display_name(cldr_locale(lang)) or code)
     except (ValueError, LookupError):
         return code
 
@@ -72,34 +72,34 @@ def join_list(items: Sequence[str], lang: str, style: ListStyle = "standard") ->
     if not items:
         return ""
     try:
-        return str(format_list(list(items), style=style, locale=lang))
+        return str(format_list(list(items), style=style, locale=cldr_locale(lang)))
     except KeyError:  # a style this locale lacks in Babel's data: the standard one
-        return str(format_list(list(items), style="standard", locale=lang))
+        return str(format_list(list(items), style="standard", locale=cldr_locale(lang)))
 
 
 def weekday_names(lang: str) -> Mapping[int, str]:
     """Weekday names (0 = Monday) as shown in lists and ranges: short, full where short is bad."""
     width = "wide" if lang in FULL_NAMES else "abbreviated"
-    return Locale.parse(lang).days["format"][width]  # type: ignore[no-any-return]
+    return Locale.parse(cldr_locale(lang)).days["format"][width]  # type: ignore[no-any-return]
 
 
 def day_label(day: date, lang: str) -> str:
     """A day with weekday, without the year: "Do., 3. Dez.", in Turkish "3 Aralık Perşembe"."""
     if lang not in FULL_NAMES:
-        return str(format_skeleton("MMMEd", day, locale=lang))
-    skeletons = Locale.parse(lang).datetime_skeletons
+        return str(format_skeleton("MMMEd", day, locale=cldr_locale(lang)))
+    skeletons = Locale.parse(cldr_locale(lang)).datetime_skeletons
     pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons) or "MMMEd"].pattern)
     pattern = _SHORT_MONTH.sub(lambda m: m.group(1) + m.group(1)[0], pattern)
     pattern = _SHORT_WEEKDAY.sub("EEEE", pattern)
-    return str(format_date(day, pattern, locale=lang))
+    return str(format_date(day, pattern, locale=cldr_locale(lang)))
 
 
 def date_and_time(moment: datetime, lang: str, width: str = "full") -> str:
     """A local date (``width`` as CLDR: full, long, medium) and its short time, joined by the
     locale's own pattern: "Donnerstag, 3. Dezember 2026, 09:30", "الخميس، 3 ديسمبر 2026، 9:30 ص"."""
-    day = format_date(moment.date(), format=width, locale=lang)
-    clock = format_time(moment, format="short", locale=lang)
-    glue = str(Locale.parse(lang).datetime_formats[width]).replace("'", "")
+    day = format_date(moment.date(), format=width, locale=cldr_locale(lang))
+    clock = format_time(moment, format="short", locale=cldr_locale(lang))
+    glue = str(Locale.parse(cldr_locale(lang)).datetime_formats[width]).replace("'", "")
     return glue.replace("{1}", str(day)).replace("{0}", str(clock))
 
 
@@ -107,10 +107,12 @@ def money(amount: Decimal, lang: str, currency: str = "EUR") -> str:
     """An amount with the locale's currency symbol, placement and separators (CLDR):
     "2,29 €", "€2.29", "2,29 EUR"; a whole amount without cents ("458 €", not "458,00 €")."""
     if amount != amount.to_integral_value():
-        return str(format_currency(amount, currency, locale=lang))
-    pattern = _CENTS.sub("", Locale.parse(lang).currency_formats["standard"].pattern)
+        return str(format_currency(amount, currency, locale=cldr_locale(lang)))
+    pattern = _CENTS.sub("", Locale.parse(cldr_locale(lang)).currency_formats["standard"].pattern)
     return str(
-        format_currency(amount, currency, format=pattern, locale=lang, currency_digits=False)
+        format_currency(
+            amount, currency, format=pattern, locale=cldr_locale(lang), currency_digits=False
+        )
     )
 
 
@@ -213,17 +215,19 @@ class Renderer:
         if isinstance(arg, Day):
             return day_label(arg.value, lang)
         if isinstance(arg, Clock):
-            return str(format_time(arg.value.astimezone(self.tz), format="short", locale=lang))
+            return str(
+                format_time(arg.value.astimezone(self.tz), format="short", locale=cldr_locale(lang))
+            )
         if isinstance(arg, When):
             return date_and_time(arg.value.astimezone(self.tz), lang, "full")
         if isinstance(arg, datetime):
             return date_and_time(arg.astimezone(self.tz), lang, "long")
         if isinstance(arg, date):
-            return str(format_date(arg, format="long", locale=lang))
+            return str(format_date(arg, format="long", locale=cldr_locale(lang)))
         if isinstance(arg, bool):
             return str(arg)
         if isinstance(arg, int | float | Decimal):
-            return str(format_decimal(arg, locale=lang))
+            return str(format_decimal(arg, locale=cldr_locale(lang)))
         return str(arg)
 
     def text(self, arg: Arg, lang: str) -> str:

@@ -11,6 +11,7 @@ from bot.i18n.catalogs import (
     LANGUAGES,
     PACK_DOMAIN,
     SOURCE_LANGUAGE,
+    cldr_locale,
     pack_locales,
     po_path,
 )
@@ -19,26 +20,35 @@ from bot.i18n.catalogs import (
 def status_lines(packs: Sequence[Path] = ()) -> list[str]:
     """A table with one line per language: the code's messages and the packs' texts together."""
     lines = [
-        f"{'lang':<5} {'total':>6} {'done':>6} {'unreviewed':>11} {'outdated':>9} {'missing':>8}"
+        f"{'lang':<8} {'total':>6} {'done':>6} {'unreviewed':>11} {'outdated':>9} {'missing':>8}"
+        f" {'reviewed':>9}"
     ]
     for lang in LANGUAGES:
         if lang == SOURCE_LANGUAGE:
             continue
         paths = [po_path(lang)] + [po_path(lang, pack_locales(p), PACK_DOMAIN) for p in packs]
         if not all(path.exists() for path in paths):
-            lines.append(f"{lang:<5} no catalog")
+            lines.append(f"{lang:<8} no catalog")
             continue
         messages = []
         for path in paths:
             with path.open("rb") as fh:
-                messages += [m for m in read_po(fh, locale=lang) if m.id]
-        missing = sum(
-            1 for m in messages if not all(m.string if isinstance(m.string, tuple) else (m.string,))
-        )
+                messages += [m for m in read_po(fh, locale=cldr_locale(lang)) if m.id]
+        empty = [
+            not all(m.string if isinstance(m.string, tuple) else (m.string,)) for m in messages
+        ]
+        missing = sum(empty)
         outdated = sum(1 for m in messages if m.fuzzy)
         unreviewed = sum(1 for m in messages if "unreviewed" in m.flags)
         done = len(messages) - missing - outdated
+        by_person = sum(
+            1
+            for m, gap in zip(messages, empty, strict=True)
+            if not gap and not m.fuzzy and "unreviewed" not in m.flags
+        )
+        reviewed = f"{round(100 * by_person / len(messages)) if messages else 0}%"
         lines.append(
-            f"{lang:<5} {len(messages):>6} {done:>6} {unreviewed:>11} {outdated:>9} {missing:>8}"
+            f"{lang:<8} {len(messages):>6} {done:>6} {unreviewed:>11} {outdated:>9} {missing:>8}"
+            f" {reviewed:>9}"
         )
     return lines

@@ -55,6 +55,8 @@ class Settings:
     log_format: str = "json"
     flood_messages: int = 20
     flood_seconds: int = 30
+    machine_notice: frozenset[str] = frozenset(LANGUAGES)
+    console_url: str | None = None
 
     @property
     def desk(self) -> Address | None:
@@ -214,6 +216,26 @@ def load_settings(
     if flood is None or not int(flood.group(1)) >= 1 or not int(flood.group(2)) >= 1:
         problems.append("FLOOD_LIMIT: messages/seconds such as 20/30")
 
+    notice_raw = env.get("MACHINE_NOTICE", "").strip().lower() or "all"
+    if notice_raw == "all":
+        notice = frozenset(LANGUAGES)
+    elif notice_raw == "none":
+        notice = frozenset()
+    else:
+        notice = frozenset(c.strip() for c in notice_raw.split(",") if c.strip())
+        if not notice <= set(LANGUAGES):
+            unknown = ", ".join(sorted(notice - set(LANGUAGES)))
+            problems.append(f"MACHINE_NOTICE: 'all', 'none' or language codes; unknown: {unknown}")
+
+    console_url = env.get("CONSOLE_URL", "").strip().rstrip("/") or None
+    if console_url is not None:
+        parsed = urlparse(console_url)
+        local = parsed.hostname in ("127.0.0.1", "localhost")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+            problems.append(
+                "CONSOLE_URL: an https:// address such as https://wegweiser.example.org"
+            )
+
     if problems:
         raise ConfigError(problems)
     assert flood is not None
@@ -237,6 +259,8 @@ def load_settings(
         log_format=log_format,
         flood_messages=int(flood.group(1)),
         flood_seconds=int(flood.group(2)),
+        machine_notice=notice,
+        console_url=console_url,
         city=city,
         content_dir=content_dir,
     )

@@ -1,14 +1,14 @@
 """``GET /health``: is the database reachable, and is the dispatcher sending?
 
-A tiny HTTP server on its own port (``HEALTH_PORT``), the same in polling and webhook mode,
-for Docker's HEALTHCHECK, systemd watchdogs and load balancers. It answers 200 when all is
-well and 503 otherwise, with the details as JSON; it shows counts, never personal data.
+Served on the bot's HTTP port (``HEALTH_PORT``, :mod:`bot.runtime.web`), the same in polling
+and webhook mode, for Docker's HEALTHCHECK, systemd watchdogs and load balancers. It answers
+200 when all is well and 503 otherwise, with the details as JSON; it shows counts, never
+personal data.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -67,50 +67,3 @@ class Health:
             "database": database,
             "dispatcher": dispatcher,
         }
-
-
-class HealthServer:
-    """Answers ``GET /health`` (and ``HEAD``); everything else is 404."""
-
-    def __init__(self, health: Health, host: str, port: int) -> None:
-        self.health, self.host, self.port = health, host, port
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        """Listen; returns the port (useful with port 0 in tests)."""
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            async with asyncio.timeout(5):
-                request = await reader.readline()
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    pass
-            parts = request.decode("latin-1").split()
-            method, path = [*parts, "", ""][:2]
-            if method not in ("GET", "HEAD") or path.split("?")[0] != "/health":
-                status, body = 404, {"status": "not found"}
-            else:
-                healthy, body = await self.health.report()
-                status = 200 if healthy else 503
-            payload = json.dumps(body).encode()
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            head = (
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (payload if method != "HEAD" else b""))
-            await writer.drain()
-        except (TimeoutError, ConnectionError) as exc:
-            log.info("health request dropped: %s", type(exc).__name__)
-        finally:
-            writer.close()

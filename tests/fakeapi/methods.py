@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,8 +174,16 @@ def scope_key(scope: Any) -> str:
     return json.dumps(scope if isinstance(scope, dict) else {"type": "default"}, sort_keys=True)
 
 
+def _language_code(ctx: Ctx) -> None:
+    """The spec: "A two-letter ISO 639-1 language code" or empty (all languages)."""
+    code = str(ctx.params.get("language_code", ""))
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise bad_request("invalid language code specified")
+
+
 def set_my_commands(ctx: Ctx) -> Any:
     """``setMyCommands`` stored per (scope, language_code)."""
+    _language_code(ctx)
     key = (scope_key(ctx.params.get("scope")), str(ctx.params.get("language_code", "")))
     commands = list(ctx.params.get("commands", []))
     if commands:
@@ -199,6 +208,7 @@ def delete_my_commands(ctx: Ctx) -> Any:
 
 def _bot_text_handlers(field_name: str) -> tuple[Handler, Handler]:
     def setter(ctx: Ctx) -> Any:
+        _language_code(ctx)
         key = (field_name, str(ctx.params.get("language_code", "")))
         value = str(ctx.params.get(field_name, ""))
         if value:

@@ -31,6 +31,7 @@ from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.ports import ChannelPort
 from bot.delivery.threads import CaseThreads
+from bot.i18n.catalogs import client_codes
 from bot.runtime.config import Settings
 
 log = logging.getLogger(__name__)
@@ -113,15 +114,17 @@ async def publish_commands(application: App) -> None:
     """Set the command menu and descriptions in every language."""
     core = application.bot_data.core
     bot = application.bot
-    for lang in (None, *core.catalogs.languages):
-        text_lang = lang or core.settings.default_language
+    published: list[tuple[str | None, str]] = [(None, core.settings.default_language)]
+    for lang in core.catalogs.languages:
+        published += [(code, lang) for code in client_codes(lang)]
+    for code, text_lang in published:
         commands = [BotCommand(name, core.text(Msg(desc), text_lang)) for name, desc in COMMANDS]
-        await bot.set_my_commands(commands, language_code=lang)
+        await bot.set_my_commands(commands, language_code=code)
         city = {"city": Msg(core.content.name)}
         description = core.text(Msg(DESCRIPTION, city), text_lang)
-        await bot.set_my_description(description, language_code=lang)
+        await bot.set_my_description(description, language_code=code)
         short = core.text(Msg(SHORT_DESCRIPTION, city), text_lang)
-        await bot.set_my_short_description(short, language_code=lang)
+        await bot.set_my_short_description(short, language_code=code)
 
 
 def kick_dispatcher(application: App) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from telegram import Chat, InputFile, Update
+from telegram import Chat, InputFile, LinkPreviewOptions, Update
 from telegram import User as TgUser
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot.app.admin import AdminContext, AdminError, execute
+from bot.app.console import ConsoleAccess, Role
 from bot.app.conversation import Answer, Wegweiser
 from bot.channels.telegram import callbacks
 from bot.channels.telegram.context import Context
@@ -20,7 +21,7 @@ from bot.channels.telegram.convert import to_event
 from bot.channels.telegram.flood import Verdict
 from bot.channels.telegram.render import html_pieces, keyboard
 from bot.channels.telegram.retry import with_retries
-from bot.channels.telegram.texts import SLOW_DOWN, SORRY, STOPPED
+from bot.channels.telegram.texts import CONSOLE_LINK, CONSOLE_OFF, SLOW_DOWN, SORRY, STOPPED
 from bot.core.actions import CaseAction, StopCourse, StopNews
 from bot.core.address import Address
 from bot.core.events import CommandIn, InvalidChoiceIn
@@ -86,6 +87,11 @@ async def on_private_update(
     if isinstance(event, CommandIn) and event.name in _admin_names(core) and _is_admin(core, user):
         await _admin(context, core, chat.id, user, event)
         return True
+    if isinstance(event, CommandIn) and event.name == "console":
+        role = await _staff_role(context, core, user)
+        if role is not None:
+            await _console_link(context, core, chat.id, user, role)
+            return False
     try:
         answer = await core.handle(
             address(chat), event, update_id=update.update_id, client_language=user.language_code
@@ -115,6 +121,36 @@ def _admin_names(core: Wegweiser) -> frozenset[str]:
 
 def _is_admin(core: Wegweiser, user: TgUser) -> bool:
     return user.id in core.settings.admin_ids
+
+
+async def _staff_role(context: Context, core: Wegweiser, user: TgUser) -> Role | None:
+    """Admins by ``ADMIN_IDS``; counsellors by membership of the counsellors' group, asked now.
+    Anyone else gets the usual answer to an unknown command."""
+    if _is_admin(core, user):
+        return "admin"
+    group = core.settings.counsellor_chat_id
+    if group is not None and await context.bot_data.members.is_member(context.bot, group, user.id):
+        return "counsellor"
+    return None
+
+
+async def _console_link(
+    context: Context, core: Wegweiser, chat_id: int, user: TgUser, role: Role
+) -> None:
+    """A one-time sign-in link to the web console (no preview: the link is for one person)."""
+    lang = suggest_language(user.language_code) or core.settings.default_language
+    if not core.settings.console_url:
+        text = core.text(Msg(CONSOLE_OFF), lang)
+    else:
+        token = await ConsoleAccess(core.db, core.clock).issue_link(user.id, role)
+        link = f"{core.settings.console_url}/console/signin?token={token}"
+        text = core.text(Msg(CONSOLE_LINK, {"link": Term(link)}), lang)
+    await with_retries(
+        lambda: context.bot.send_message(
+            chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        "sendMessage",
+    )
 
 
 async def _stop(

@@ -16,11 +16,13 @@ from urllib.parse import urlparse
 from telegram import Update
 
 from bot.app.conversation import Wegweiser
+from bot.channels.console.web import console_routes
 from bot.channels.telegram.app import build_application, stop_dispatcher
 from bot.channels.telegram.context import App
 from bot.delivery.dispatcher import Dispatcher
 from bot.runtime.config import Settings
-from bot.runtime.health import Health, HealthServer
+from bot.runtime.health import Health
+from bot.runtime.web import WebServer, health_routes, web_app
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,10 @@ async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> No
     health_server = None
     if settings.health_port:
         dispatcher: Dispatcher = application.bot_data.dispatcher
-        health = Health(core.db, dispatcher, core.clock)
-        health_server = HealthServer(health, settings.webhook_listen, settings.health_port)
+        routes = health_routes(Health(core.db, dispatcher, core.clock))
+        if settings.console_url:
+            routes += console_routes(core)
+        health_server = WebServer(web_app(routes), settings.webhook_listen, settings.health_port)
         await health_server.start()
     try:
         await start(application, settings)

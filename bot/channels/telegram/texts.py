@@ -29,3 +29,9 @@ SLOW_DOWN = N_(
     "You are sending a lot of messages very fast. Please wait a moment, then write again. "
     "I read your messages one after another."
 )
+# For admins and counsellors only (/console).
+CONSOLE_LINK = N_(
+    "Your sign-in link to the web console. It works once and for 10 minutes. "
+    "Do not forward it.\n{link}"
+)
+CONSOLE_OFF = N_("The web console is not set up yet (CONSOLE_URL). Please ask the admin.")

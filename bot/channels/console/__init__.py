@@ -1,0 +1,1 @@
+"""The web console for the city team (admins, counsellors, translators)."""

@@ -1,0 +1,288 @@
+"""The web console for the city team: sign-in by a link from the bot, the FAQ translations
+(matrix, editor with the German source and the English pivot, review, history) and the
+questions the bot could not answer. Served by the bot's own ASGI app under ``/console``.
+
+Pages are plain HTML forms (no framework, a few lines of script for live checks); every form
+carries the session's CSRF token and every POST must come from the console's own origin.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlparse
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.app.console import SESSION_TTL, ConsoleAccess, Staff
+from bot.app.conversation import Wegweiser
+from bot.app.translations import STATES, Translations
+from bot.core.faq.snapshot import MAX_ANSWER, FaqError
+from bot.core.labels import LANGUAGE_NAMES
+from bot.i18n.catalogs import RTL_LANGUAGES, domain_translations
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+COOKIE = "wegweiser_console"
+LANG_COOKIE = "wegweiser_console_lang"
+UI_LANGUAGES = ("de", "en")
+DOMAIN = "console"
+
+Handler = Callable[[Request, Staff], Awaitable[Response]]
+
+
+def _environments() -> dict[str, Environment]:
+    envs = {}
+    for lang in UI_LANGUAGES:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+        )
+        env.install_gettext_translations(  # type: ignore[attr-defined]
+            domain_translations(lang, DOMAIN), newstyle=True
+        )
+        envs[lang] = env
+    return envs
+
+
+class Console:
+    """The console's pages for one running bot."""
+
+    def __init__(self, core: Wegweiser) -> None:
+        self.core = core
+        url = core.settings.console_url or "http://127.0.0.1"
+        parsed = urlparse(url)
+        self.origin = f"{parsed.scheme}://{parsed.netloc}"
+        self.secure = parsed.scheme == "https"
+        self.access = ConsoleAccess(core.db, core.clock)
+        self.translations = Translations(core.db, core.clock)
+        self.envs = _environments()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def ui_lang(self, request: Request) -> str:
+        chosen = request.cookies.get(LANG_COOKIE)
+        if chosen in UI_LANGUAGES:
+            return str(chosen)
+        accept = request.headers.get("accept-language", "").lower()
+        for part in accept.split(","):
+            code = part.split(";")[0].strip()[:2]
+            if code in UI_LANGUAGES:
+                return code
+        return "de"
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        staff: Staff | None,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        nonce = secrets.token_urlsafe(16)
+        lang = self.ui_lang(request)
+        html = (
+            self.envs[lang]
+            .get_template(template)
+            .render(
+                ui_lang=lang,
+                staff=staff,
+                nonce=nonce,
+                names=LANGUAGE_NAMES,
+                rtl=RTL_LANGUAGES,
+                path=request.url.path,
+                **values,
+            )
+        )
+        response = HTMLResponse(html, status_code=status)
+        self.harden(response, nonce)
+        return response
+
+    @staticmethod
+    def harden(response: Response, nonce: str = "") -> None:
+        source = f"'nonce-{nonce}'" if nonce else "'none'"
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src {source}; script-src {source}; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        # The sign-in link holds a token: never sent to another site.
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+
+    def same_origin(self, request: Request) -> bool:
+        """A POST comes from the console itself (Origin, else Referer)."""
+        origin = request.headers.get("origin")
+        if origin:
+            return origin == self.origin
+        referer = urlparse(request.headers.get("referer", ""))
+        return f"{referer.scheme}://{referer.netloc}" == self.origin
+
+    def redirect(self, to: str) -> Response:
+        response = RedirectResponse(to, status_code=303)
+        self.harden(response)
+        return response
+
+    def guarded(self, handler: Handler, *, admin: bool = False) -> Callable[..., Any]:
+        """Only for a valid session (else to the sign-in notice); POSTs need the CSRF token
+        and the console's origin."""
+
+        async def endpoint(request: Request) -> Response:
+            session_id = request.cookies.get(COOKIE, "")
+            staff = await self.access.staff(session_id) if session_id else None
+            if staff is None:
+                return self.page(request, "signin.html", None, status=401, token="")
+            if admin and not staff.admin:
+                return self.page(request, "message.html", staff, status=403, kind="forbidden")
+            if request.method == "POST":
+                form = await request.form()
+                token = str(form.get("csrf", ""))
+                if not self.same_origin(request) or not secrets.compare_digest(token, staff.csrf):
+                    return self.page(request, "message.html", staff, status=403, kind="csrf")
+            return await handler(request, staff)
+
+        return endpoint
+
+    # ------------------------------------------------------------------ sign-in
+
+    async def signin_form(self, request: Request) -> Response:
+        # Showing the form does not use the link: Telegram's link preview and mail scanners
+        # fetch links too. Only the button below signs in.
+        return self.page(request, "signin.html", None, token=request.query_params.get("token", ""))
+
+    async def signin(self, request: Request) -> Response:
+        if not self.same_origin(request):
+            return self.page(request, "message.html", None, status=403, kind="csrf")
+        form = await request.form()
+        signed = await self.access.redeem(str(form.get("token", ""))[:100])
+        if signed is None:
+            return self.page(request, "message.html", None, status=401, kind="link")
+        response = self.redirect("/console/")
+        response.set_cookie(
+            COOKIE,
+            signed.session_id,
+            max_age=int(SESSION_TTL.total_seconds()),
+            path="/console",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    async def signout(self, request: Request, staff: Staff) -> Response:
+        await self.access.sign_out(request.cookies.get(COOKIE, ""), staff)
+        response = self.page(request, "message.html", None, kind="signed_out")
+        response.delete_cookie(COOKIE, path="/console")
+        return response
+
+    async def ui_language(self, request: Request) -> Response:
+        lang = request.path_params["lang"]
+        back = request.query_params.get("back", "/console/")
+        response = self.redirect(back if back.startswith("/console/") else "/console/")
+        if lang in UI_LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=31536000, path="/console", samesite="lax"
+            )
+        return response
+
+    # ------------------------------------------------------------------ translations
+
+    async def matrix(self, request: Request, staff: Staff) -> Response:
+        matrix = await self.translations.matrix(self.core.catalogs.languages)
+        only = request.query_params.get("state")
+        rows = {
+            slug: row
+            for slug, row in matrix.rows.items()
+            if only not in STATES or only in row.values()
+        }
+        return self.page(
+            request, "matrix.html", staff, matrix=matrix, rows=rows, only=only, states=STATES
+        )
+
+    async def editor(self, request: Request, staff: Staff, **values: Any) -> Response:
+        slug, lang = request.path_params["slug"], request.path_params["lang"]
+        if lang not in self.core.catalogs.languages:
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        view = await self.translations.editor(slug, lang)
+        if view is None:
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        return self.page(
+            request,
+            "editor.html",
+            staff,
+            view=view,
+            max_answer=MAX_ANSWER,
+            status=400 if values.get("errors") else 200,
+            done=request.query_params.get("done"),
+            outdated=request.query_params.get("outdated"),
+            **values,
+        )
+
+    async def save(self, request: Request, staff: Staff) -> Response:
+        slug, lang = request.path_params["slug"], request.path_params["lang"]
+        if lang not in self.core.catalogs.languages:
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        form = await request.form()
+        action = form.get("action")
+        try:
+            if action == "review":
+                await self.translations.mark_reviewed(staff.actor_id, staff.role, slug, lang)
+                outdated: list[str] = []
+            else:
+                text = str(form.get("answer", ""))
+                outdated = await self.translations.save(
+                    staff.actor_id, staff.role, slug, lang, text
+                )
+        except FaqError as exc:
+            return await self.editor(
+                request, staff, errors=exc.errors, draft=str(form.get("answer", ""))
+            )
+        await self.core.reload_faq()  # the bot answers with the new text at once
+        note = "reviewed" if action == "review" else "saved"
+        query = f"?done={note}" + (f"&outdated={quote(','.join(outdated))}" if outdated else "")
+        return self.redirect(f"/console/faq/{quote(slug)}/{quote(lang)}{query}")
+
+    # ------------------------------------------------------------------ unanswered
+
+    async def unanswered(self, request: Request, staff: Staff) -> Response:
+        questions = await self.translations.unanswered()
+        matrix = await self.translations.matrix(("de",))
+        return self.page(
+            request, "unanswered.html", staff, questions=questions, slugs=sorted(matrix.rows)
+        )
+
+    async def handle_question(self, request: Request, staff: Staff) -> Response:
+        form = await request.form()
+        try:
+            question_id = int(request.path_params["qid"])
+            if form.get("action") == "dismiss":
+                await self.translations.dismiss(staff.actor_id, staff.role, question_id)
+            else:
+                slug = str(form.get("slug", ""))
+                await self.translations.assign(staff.actor_id, staff.role, question_id, slug)
+                await self.core.reload_faq()
+        except (FaqError, ValueError):
+            return self.page(request, "message.html", staff, status=400, kind="missing")
+        return self.redirect("/console/unanswered")
+
+
+def console_routes(core: Wegweiser) -> list[BaseRoute]:
+    """The console's routes, to be served beside ``/health``."""
+    console = Console(core)
+    guarded = console.guarded
+    return [
+        Route("/console/signin", console.signin_form, methods=["GET"]),
+        Route("/console/signin", console.signin, methods=["POST"]),
+        Route("/console/signout", guarded(console.signout), methods=["POST"]),
+        Route("/console/ui/{lang}", console.ui_language, methods=["GET"]),
+        Route("/console/", guarded(console.matrix), methods=["GET"]),
+        Route("/console/faq/{slug}/{lang}", guarded(console.editor), methods=["GET"]),
+        Route("/console/faq/{slug}/{lang}", guarded(console.save), methods=["POST"]),
+        Route("/console/unanswered", guarded(console.unanswered), methods=["GET"]),
+        Route("/console/unanswered/{qid}", guarded(console.handle_question), methods=["POST"]),
+    ]

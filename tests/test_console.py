@@ -1,0 +1,212 @@
+"""The web console over HTTP (no browser): sign-in links, sessions, CSRF and origin checks,
+editing and reviewing FAQ answers with history, unanswered questions, audit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app.console import ConsoleAccess
+from bot.app.conversation import Wegweiser
+from bot.channels.console.web import COOKIE, console_routes
+from bot.runtime.web import web_app
+from bot.storage import faq as faq_store
+from bot.storage.db import Database
+from bot.storage.models import AuditRow, FaqTextRow
+from tests.conftest import FIXED_NOW, settings_for
+
+URL = "https://console.example.org"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture()
+async def core(db_url: str) -> AsyncIterator[tuple[Wegweiser, Clock]]:
+    clock = Clock()
+    core = Wegweiser(settings_for(db_url, CONSOLE_URL=URL), Database(db_url), clock=clock)
+    await core.load_content()
+    yield core, clock
+    await core.db.dispose()
+
+
+def client(core: Wegweiser) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=web_app(console_routes(core)))
+    return httpx.AsyncClient(transport=transport, base_url=URL, headers={"Origin": URL})
+
+
+async def signed_in(core: Wegweiser, http: httpx.AsyncClient, role: str = "admin") -> str:
+    """Sign in through a link; returns the page's CSRF token."""
+    token = await ConsoleAccess(core.db, core.clock).issue_link(42, role)  # type: ignore[arg-type]
+    response = await http.post("/console/signin", data={"token": token})
+    assert response.status_code == 303
+    page = await http.get("/console/")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+async def test_a_link_signs_in_once_and_sets_a_safe_cookie(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    token = await ConsoleAccess(bot.db, bot.clock).issue_link(42, "admin")
+    async with client(bot) as http:
+        form = await http.get(f"/console/signin?token={token}")  # a link preview fetches this
+        assert form.status_code == 200 and token in form.text
+        assert form.headers["referrer-policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
+        first = await http.post("/console/signin", data={"token": token})
+        assert first.status_code == 303 and first.headers["location"] == "/console/"
+        cookie = first.headers["set-cookie"].lower()
+        for flag in ("httponly", "secure", "samesite=lax", "path=/console", "max-age=28800"):
+            assert flag in cookie
+        async with client(bot) as other:
+            again = await other.post("/console/signin", data={"token": token})
+            assert again.status_code == 401 and COOKIE not in again.headers.get("set-cookie", "")
+
+
+async def test_a_link_expires_after_ten_minutes_and_a_session_after_eight_hours(core) -> None:  # type: ignore[no-untyped-def]
+    bot, clock = core
+    token = await ConsoleAccess(bot.db, bot.clock).issue_link(42, "admin")
+    clock.now += timedelta(minutes=10, seconds=1)
+    async with client(bot) as http:
+        assert (await http.post("/console/signin", data={"token": token})).status_code == 401
+        await signed_in(bot, http)
+        clock.now += timedelta(hours=8, seconds=1)
+        assert (await http.get("/console/")).status_code == 401
+
+
+async def test_without_a_session_every_page_asks_to_sign_in(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        for path in ("/console/", "/console/faq/course-cost/ar", "/console/unanswered"):
+            response = await http.get(path)
+            assert response.status_code == 401 and "/console" in response.text
+        forged = await http.post("/console/faq/course-cost/ar", data={"answer": "x", "csrf": "x"})
+        assert forged.status_code == 401
+
+
+async def test_posts_need_the_csrf_token_and_the_consoles_origin(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        path = "/console/faq/course-cost/ar"
+        wrong = await http.post(path, data={"answer": "نص", "csrf": "wrong", "action": "save"})
+        assert wrong.status_code == 403
+        elsewhere = await http.post(
+            path,
+            data={"answer": "نص", "csrf": csrf, "action": "save"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert elsewhere.status_code == 403
+    async with bot.db.sessions() as session:
+        row = await session.get(FaqTextRow, ("course-cost", "ar"))
+        assert row is not None and row.answer != "نص"
+
+
+async def test_a_saved_answer_is_used_by_the_bot_at_once_with_history_and_audit(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    await bot.reload_faq()
+    new = "يكلف الدرس 2.29 يورو. اسألوا مركز الاستشارة."
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        saved = await http.post(
+            "/console/faq/course-cost/ar", data={"answer": new, "csrf": csrf, "action": "save"}
+        )
+        assert saved.status_code == 303
+        page = await http.get(saved.headers["location"])
+        assert new in page.text and 'dir="rtl"' in page.text
+        assert "saved" in page.text  # the history line
+    assert bot.faq is not None
+    answer = bot.faq.answer("course-cost", "ar")
+    assert answer is not None and answer.text == new and not answer.machine
+    async with bot.db.sessions() as session:
+        actions = (await session.execute(select(AuditRow.action))).scalars().all()
+    assert {"console_link", "console_sign_in", "faq_set"} <= set(actions)
+
+
+async def test_bad_answers_are_refused_with_the_reason_and_the_draft_kept(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        for bad, reason in (("<b>bold</b>", "HTML"), ("", "empty"), ("x" * 4097, "4096")):
+            response = await http.post(
+                "/console/faq/course-cost/tr", data={"answer": bad, "csrf": csrf}
+            )
+            assert response.status_code == 400 and reason in response.text
+        assert (await http.get("/console/faq/no-such-entry/tr")).status_code == 404
+        assert (await http.get("/console/faq/course-cost/xx")).status_code == 404
+
+
+async def test_mark_reviewed_keeps_the_text_and_counts_as_reviewed(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        before = await http.get("/console/")
+        assert "0 %" in before.text
+        response = await http.post(
+            "/console/faq/childcare/uk", data={"csrf": csrf, "action": "review"}
+        )
+        assert response.status_code == 303
+        matrix = await http.get("/console/?state=current")
+        assert "childcare" in matrix.text
+    async with bot.db.sessions() as session:
+        row = await session.get(FaqTextRow, ("childcare", "uk"))
+        assert row is not None and not row.machine
+
+
+async def test_an_unanswered_question_becomes_an_example_the_bot_then_knows(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    question = "Kann ich mein Baby in den Kurs mitbringen?"
+    await bot.reload_faq()
+    assert bot.faq is not None and bot.faq.index.rank(question, "de")[0][0] != "childcare"
+    async with bot.db.transaction() as session:
+        await faq_store.remember_unanswered(session, "de", question, FIXED_NOW, None)
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        page = await http.get("/console/unanswered")
+        assert question in page.text
+        qid = re.search(r'action="/console/unanswered/(\d+)"', page.text)
+        assert qid
+        done = await http.post(
+            f"/console/unanswered/{qid.group(1)}",
+            data={"csrf": csrf, "action": "assign", "slug": "childcare"},
+        )
+        assert done.status_code == 303
+        assert question not in (await http.get("/console/unanswered")).text
+    assert bot.faq is not None
+    assert bot.faq.index.rank(question, "de")[0][0] == "childcare"
+    assert bot.faq.index.decide(question, "de").slugs[0] == "childcare"
+
+
+async def test_sign_out_ends_the_session(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        assert (await http.post("/console/signout", data={"csrf": csrf})).status_code == 200
+        assert (await http.get("/console/")).status_code == 401
+
+
+async def test_the_console_speaks_german_or_english(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        await signed_in(bot, http)
+        german = await http.get("/console/", headers={"Accept-Language": "de-DE,de;q=0.9"})
+        assert "FAQ-Übersetzungen" in german.text and '<html lang="de">' in german.text
+        english = await http.get("/console/", headers={"Accept-Language": "en-GB"})
+        assert "FAQ translations" in english.text
+        switched = await http.get("/console/ui/en?back=/console/unanswered")
+        assert switched.headers["location"] == "/console/unanswered"
+        assert "FAQ translations" in (await http.get("/console/")).text
+        outside = await http.get("/console/ui/de?back=https://evil.example/")
+        assert outside.headers["location"] == "/console/"

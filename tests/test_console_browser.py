@@ -1,0 +1,140 @@
+"""The web console in a real browser: Debian's headless Chromium driven by Playwright, at phone
+and laptop width, in German and English. Screenshots go to build/screenshots/ (look at them)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bot.app.console import ConsoleAccess
+from bot.app.conversation import Wegweiser
+from bot.channels.console.web import console_routes
+from bot.runtime.web import WebServer, web_app
+from bot.storage.db import Database
+from tests.conftest import FIXED_NOW, settings_for
+from tests.test_serve_e2e import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+LAPTOP = {"width": 1280, "height": 800}
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("WEGWEISER_REQUIRE_BROWSER"),
+        reason="Chromium is not installed (apt-get install chromium chromium-driver)",
+    ),
+]
+
+
+@pytest.fixture()
+async def served(db_url: str) -> AsyncIterator[tuple[Wegweiser, str]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    core = Wegweiser(
+        settings_for(db_url, CONSOLE_URL=url), Database(db_url), clock=lambda: FIXED_NOW
+    )
+    await core.load_content()
+    await core.reload_faq()
+    server = WebServer(web_app(console_routes(core)), "127.0.0.1", port)
+    await server.start()
+    try:
+        yield core, url
+    finally:
+        await server.stop()
+        await core.db.dispose()
+
+
+@pytest.fixture()
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+async def sign_in(core: Wegweiser, page: Page, url: str, role: str = "admin") -> None:
+    token = await ConsoleAccess(core.db, core.clock).issue_link(4711, role)  # type: ignore[arg-type]
+    await page.goto(f"{url}/console/signin?token={token}")
+    await page.get_by_role("button").first.click()
+    await page.wait_for_url(f"{url}/console/")
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=True)
+
+
+async def no_sideways_scroll(page: Page) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_translator_signs_in_on_a_phone_and_fixes_an_arabic_answer(
+    served: tuple[Wegweiser, str], browser: Browser
+) -> None:
+    core, url = served
+    context = await browser.new_context(viewport=PHONE, locale="de-DE")
+    page = await context.new_page()
+    token = await ConsoleAccess(core.db, core.clock).issue_link(4711, "counsellor")
+    await page.goto(f"{url}/console/signin?token={token}")
+    await expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    await shot(page, "phone-signin-de")
+    await page.get_by_role("button", name="Jetzt anmelden").click()
+    await expect(page.get_by_role("heading", name="FAQ-Übersetzungen")).to_be_visible()
+    await no_sideways_scroll(page)  # the wide matrix scrolls inside its own box
+    await shot(page, "phone-matrix-de")
+
+    await page.goto(f"{url}/console/faq/course-cost/ar")
+    answer = page.get_by_label("Antwort")
+    assert await answer.get_attribute("dir") == "rtl"
+    await expect(page.get_by_text("Deutscher Ausgangstext")).to_be_visible()
+    await answer.fill("<b>نص</b>")
+    await expect(page.locator("#checks")).to_contain_text("keine HTML-Tags")
+    await shot(page, "phone-editor-ar-check")
+    new = "يكلف الدرس الواحد 2.29 يورو. اسألوا مركز الاستشارة عن الإعفاء."
+    await answer.fill(new)
+    await expect(page.locator("#checks .bad")).to_have_count(0)
+    await page.get_by_role("button", name="Als geprüft speichern").click()
+    await expect(page.get_by_role("status")).to_contain_text("Gespeichert")
+    await no_sideways_scroll(page)
+    await shot(page, "phone-editor-ar-saved")
+    assert core.faq is not None
+    saved = core.faq.answer("course-cost", "ar")
+    assert saved is not None and saved.text == new and not saved.machine
+    await context.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_an_admin_works_by_keyboard_on_a_laptop_in_english(
+    served: tuple[Wegweiser, str], browser: Browser
+) -> None:
+    core, url = served
+    context = await browser.new_context(viewport=LAPTOP, locale="en-GB")
+    page = await context.new_page()
+    await sign_in(core, page, url)
+    await expect(page.get_by_role("heading", name="FAQ translations")).to_be_visible()
+    await page.get_by_role("link", name="machine-made, not reviewed").first.click()
+    await shot(page, "laptop-matrix-en")
+    # Keyboard only: tab to the first cell of the matrix and open it with Enter.
+    cell = page.get_by_role("link", name="course-cost, Türkçe: machine-made, not reviewed")
+    await cell.focus()
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{url}/console/faq/course-cost/tr")
+    await page.get_by_role("button", name="Mark reviewed as it is").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text("Marked as reviewed")
+    await expect(page.get_by_text("reviewed and current")).to_be_visible()
+    await shot(page, "laptop-editor-tr-reviewed")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
+    await page.goto(f"{url}/console/")
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await context.close()
