@@ -3,9 +3,11 @@ editing and reviewing FAQ answers with history, unanswered questions, audit."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from bot.channels.console.web import COOKIE, console_routes
 from bot.runtime.web import web_app
 from bot.storage import faq as faq_store
 from bot.storage.db import Database
-from bot.storage.models import AuditRow, FaqTextRow
+from bot.storage.models import AuditRow, CourseRow, FaqTextRow
 from tests.conftest import FIXED_NOW, settings_for
 
 URL = "https://console.example.org"
@@ -210,3 +212,106 @@ async def test_the_console_speaks_german_or_english(core) -> None:  # type: igno
         assert "FAQ translations" in (await http.get("/console/")).text
         outside = await http.get("/console/ui/de?back=https://evil.example/")
         assert outside.headers["location"] == "/console/"
+
+
+SAMPLE_PLAN = (
+    Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
+).read_text(encoding="utf-8")
+
+
+async def test_a_course_plan_is_previewed_without_saving_then_applied(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        files = {"plan": ("provider.csv", SAMPLE_PLAN.encode(), "text/csv")}
+        preview = await http.post(
+            "/console/courses", data={"csrf": csrf, "action": "preview"}, files=files
+        )
+        assert preview.status_code == 200 and "provider.csv" in preview.text
+        lines = SAMPLE_PLAN.strip().count("\n")
+        assert re.search(rf"<td>{lines}</td>", preview.text)  # courses in the file, all new
+        async with bot.db.sessions() as session:
+            assert not (await session.execute(select(CourseRow))).scalars().all()
+        text = re.search(r'<textarea name="text" hidden>(.*?)</textarea>', preview.text, re.S)
+        assert text
+        applied = await http.post(
+            "/console/courses",
+            data={"csrf": csrf, "action": "apply", "source": "provider.csv",
+                  "text": html.unescape(text.group(1))},
+        )  # fmt: skip
+        assert applied.status_code == 200
+    async with bot.db.sessions() as session:
+        assert len((await session.execute(select(CourseRow))).scalars().all()) == lines
+        actions = (await session.execute(select(AuditRow.action))).scalars().all()
+    assert "courses_import" in actions
+
+
+async def test_a_bad_course_plan_names_every_problem_and_changes_nothing(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    broken = SAMPLE_PLAN.replace(",", ";", 3)
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        for body, reason in ((broken.encode(), "line"), (b"\xff\xfe\x00bad", "UTF-8")):
+            response = await http.post(
+                "/console/courses",
+                data={"csrf": csrf, "action": "apply"},
+                files={"plan": ("x.csv", body, "text/csv")},
+            )
+            assert response.status_code == 400 and reason in response.text
+    async with bot.db.sessions() as session:
+        assert not (await session.execute(select(CourseRow))).scalars().all()
+
+
+async def test_counsellors_cannot_open_admin_pages(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    async with client(bot) as http:
+        await signed_in(bot, http, role="counsellor")
+        assert (await http.get("/console/courses")).status_code == 403
+        assert (await http.get("/console/facts")).status_code == 403
+        assert (await http.get("/console/")).status_code == 200
+
+
+async def test_a_fact_is_confirmed_and_the_bot_uses_it_at_once_and_after_a_restart(core) -> None:  # type: ignore[no-untyped-def]
+    bot, _clock = core
+    path = "point.jmd.address"
+    assert not bot.content.points["jmd"].details["address"].provenance.confirmed
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        listing = await http.get("/console/facts")
+        assert listing.text.index("point.jmd.address") < listing.text.index("fact.cost_per_unit")
+        form = {
+            "csrf": csrf,
+            "value": "Hohenheimer Straße 1, 70184 Stuttgart",
+            "source": "jmd-stuttgart.de, checked by phone",
+            "as_of": "2026-11-20",
+            "confirmed": "yes",
+        }
+        saved = await http.post(f"/console/facts/{path}", data=form)
+        assert saved.status_code == 303
+        page = await http.get(saved.headers["location"])
+        assert "jmd-stuttgart.de, checked by phone" in page.text
+        for bad, reason in (({"as_of": "2099-01-01"}, "future"), ({"as_of": "soon"}, "date")):
+            refused = await http.post(f"/console/facts/{path}", data={**form, **bad})
+            assert refused.status_code == 400 and reason in refused.text
+    detail = bot.content.points["jmd"].details["address"]
+    assert detail.value.startswith("Hohenheimer") and detail.provenance.confirmed
+    await bot.load_content()  # a restart loads the files again: the change stays
+    assert bot.content.points["jmd"].details["address"].provenance.confirmed
+
+
+def test_the_console_catalog_is_complete_in_german() -> None:
+    from babel.messages.pofile import read_po
+
+    from bot.i18n.catalogs import po_path
+    from bot.i18n.extract import CONSOLE_DOMAIN, build_console_template
+
+    wanted = {m.id for m in build_console_template() if m.id}
+    assert len(wanted) > 50  # the extractor still finds the templates' texts
+    with po_path("de", domain=CONSOLE_DOMAIN).open("rb") as fh:
+        catalog = {m.id: m for m in read_po(fh, locale="de") if m.id}
+    assert wanted <= set(catalog), sorted(wanted - set(catalog))[:5]
+    for msgid in wanted:
+        message = catalog[msgid]
+        assert message.string and not message.fuzzy, msgid
+        names = re.findall(r"%\((\w+)\)s", str(msgid))
+        assert sorted(re.findall(r"%\((\w+)\)s", str(message.string))) == sorted(names), msgid

@@ -21,6 +21,7 @@ from tests.test_serve_e2e import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+SAMPLE_PLAN = Path(__file__).resolve().parents[1] / "bot/content/packs/stuttgart/courses.sample.csv"
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -133,6 +134,31 @@ async def test_an_admin_works_by_keyboard_on_a_laptop_in_english(
     await expect(page.get_by_role("status")).to_contain_text("Marked as reviewed")
     await expect(page.get_by_text("reviewed and current")).to_be_visible()
     await shot(page, "laptop-editor-tr-reviewed")
+
+    await page.get_by_role("link", name="Course plans").click()
+    await page.get_by_label("Course plan (CSV)").set_input_files(str(SAMPLE_PLAN))
+    await page.get_by_role("button", name="Show what changes").click()
+    preview = page.get_by_role("heading", name="Preview: what courses.sample.csv would change")
+    await expect(preview).to_be_visible()
+    await shot(page, "laptop-courses-preview")
+    await page.get_by_role("button", name="Apply this plan").click()
+    await expect(page.get_by_role("status")).to_contain_text("The plan is applied")
+
+    await page.get_by_role("link", name="Facts").click()
+    await expect(page.get_by_role("heading", name="Facts")).to_be_visible()
+    await page.get_by_role("link", name="point.jmd.address").click()
+    await page.get_by_label("Source (where a person can check it)").fill("jmd website, by phone")
+    await page.get_by_label("As of (when the source was read)").fill("2099-01-01")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("future")
+    # What was typed stays in the form; only the date needs correcting.
+    source = page.get_by_label("Source (where a person can check it)")
+    await expect(source).to_have_value("jmd website, by phone")
+    await page.get_by_label("As of (when the source was read)").fill("2026-11-20")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_contain_text("Saved")
+    await shot(page, "laptop-fact-saved")
+
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
     await page.goto(f"{url}/console/")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.app.facts import apply_overrides, overrides_of
 from bot.content.model import Content
-from bot.content.parse import parse_content, read_city
+from bot.content.parse import ContentError, parse_content, read_city
 from bot.storage.db import Database
 from bot.storage.users import fetch_content, store_content
+
+log = logging.getLogger(__name__)
 
 
 def jsonable(value: Any) -> Any:
@@ -32,6 +36,15 @@ async def load_files_into_db(db: Database, city: str, now: datetime, root: Path)
     raw = jsonable(read_city(city, root))
     parse_content(raw, city)
     async with db.transaction() as session:
+        # Facts admins changed in the console stay changed when the files are loaded again.
+        overrides = await overrides_of(session, city)
+        if overrides:
+            changed = apply_overrides(raw, overrides)
+            try:
+                parse_content(changed, city)
+                raw = changed
+            except ContentError as exc:  # the files changed under an edit: the files win
+                log.warning("console changes to the facts no longer fit the files: %s", exc)
         return await store_content(session, city, raw, now)
 
 

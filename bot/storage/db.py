@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -72,6 +73,17 @@ class Database:
             return
         async with self._write_lock, self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[AsyncSession]:
+        """A session whose changes are always rolled back: to show what a change would do."""
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self.sessions() as session:
+            await session.begin()
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     async def dispose(self) -> None:
         """Close all connections."""

@@ -420,3 +420,17 @@ class FaqHistoryRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     before: Mapped[str | None] = mapped_column(String(4096))
     after: Mapped[str] = mapped_column(String(4096))
+
+
+class ContentOverrideRow(Base):
+    """A fact an admin changed in the console: applied on top of the content files, also after
+    the files are loaded again, so an edit survives a restart. The newest row per path wins."""
+
+    __tablename__ = "content_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    path: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,7 +21,10 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app.console import SESSION_TTL, ConsoleAccess, Staff
 from bot.app.conversation import Wegweiser
+from bot.app.course_plans import MAX_PLAN_BYTES, CoursePlans
+from bot.app.facts import Facts
 from bot.app.translations import STATES, Translations
+from bot.content.parse import ContentError
 from bot.core.faq.snapshot import MAX_ANSWER, FaqError
 from bot.core.labels import LANGUAGE_NAMES
 from bot.i18n.catalogs import RTL_LANGUAGES, domain_translations
@@ -61,6 +64,8 @@ class Console:
         self.secure = parsed.scheme == "https"
         self.access = ConsoleAccess(core.db, core.clock)
         self.translations = Translations(core.db, core.clock)
+        self.plans = CoursePlans(core.db, core.clock, core.catalogue)
+        self.facts = Facts(core.db, core.clock, core.settings.city)
         self.envs = _environments()
 
     # ------------------------------------------------------------------ plumbing
@@ -270,6 +275,94 @@ class Console:
             return self.page(request, "message.html", staff, status=400, kind="missing")
         return self.redirect("/console/unanswered")
 
+    # ------------------------------------------------------------------ course plans (admins)
+
+    async def plans_form(self, request: Request, staff: Staff) -> Response:
+        return self.page(request, "courses.html", staff, check=None, max_kb=MAX_PLAN_BYTES // 1000)
+
+    async def plans_post(self, request: Request, staff: Staff) -> Response:
+        form = await request.form(max_part_size=MAX_PLAN_BYTES + 1)
+        upload = form.get("plan")
+        if upload is not None and not isinstance(upload, str):
+            raw, source = await upload.read(MAX_PLAN_BYTES + 1), upload.filename or "plan.csv"
+        else:
+            raw, source = str(form.get("text", "")).encode(), str(form.get("source", "plan.csv"))
+        errors: tuple[str, ...] = ()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text, errors = "", ("the file is not UTF-8 text (save it as CSV UTF-8)",)
+        source = source[:80]
+        if errors:
+            check = None
+        elif form.get("action") == "apply":
+            check = await self.plans.apply(staff.actor_id, staff.role, text, source)
+        else:
+            check = await self.plans.preview(text, source)
+        return self.page(
+            request,
+            "courses.html",
+            staff,
+            status=400 if errors or (check is not None and check.errors) else 200,
+            check=check,
+            errors=errors or (check.errors if check is not None else ()),
+            applied=form.get("action") == "apply",
+            text=text,
+            source=source,
+            max_kb=MAX_PLAN_BYTES // 1000,
+        )
+
+    # ------------------------------------------------------------------ facts (admins)
+
+    async def facts_list(self, request: Request, staff: Staff) -> Response:
+        facts = await self.facts.all()
+        return self.page(request, "facts.html", staff, facts=facts, done=None)
+
+    async def fact_form(self, request: Request, staff: Staff, **values: Any) -> Response:
+        path = request.path_params["path"]
+        fact = next((f for f in await self.facts.all() if f.path == path), None)
+        if fact is None:
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        history = await self.facts.history(path)
+        status = 400 if values.get("errors") else 200
+        done = request.query_params.get("done")
+        return self.page(
+            request,
+            "fact.html",
+            staff,
+            fact=fact,
+            history=history,
+            status=status,
+            done=done,
+            **values,
+        )
+
+    async def fact_save(self, request: Request, staff: Staff) -> Response:
+        path = request.path_params["path"]
+        form = await request.form()
+        draft = {
+            "value": str(form.get("value", "")),
+            "source": str(form.get("source", "")),
+            "as_of": str(form.get("as_of", "")),
+            "confirmed": form.get("confirmed") == "yes",
+        }
+        try:
+            await self.facts.save(
+                staff.actor_id,
+                staff.role,
+                path,
+                value=str(draft["value"]),
+                source=str(draft["source"]),
+                as_of=str(draft["as_of"]),
+                confirmed=bool(draft["confirmed"]),
+            )
+        except KeyError:
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        except ContentError as exc:
+            return await self.fact_form(request, staff, errors=[str(exc)], draft=draft)
+        await self.core.load_content(from_files=False)  # the bot uses the change at once
+        return self.redirect(f"/console/facts/{quote(path)}?done=saved")
+
 
 def console_routes(core: Wegweiser) -> list[BaseRoute]:
     """The console's routes, to be served beside ``/health``."""
@@ -285,4 +378,9 @@ def console_routes(core: Wegweiser) -> list[BaseRoute]:
         Route("/console/faq/{slug}/{lang}", guarded(console.save), methods=["POST"]),
         Route("/console/unanswered", guarded(console.unanswered), methods=["GET"]),
         Route("/console/unanswered/{qid}", guarded(console.handle_question), methods=["POST"]),
+        Route("/console/courses", guarded(console.plans_form, admin=True), methods=["GET"]),
+        Route("/console/courses", guarded(console.plans_post, admin=True), methods=["POST"]),
+        Route("/console/facts", guarded(console.facts_list, admin=True), methods=["GET"]),
+        Route("/console/facts/{path}", guarded(console.fact_form, admin=True), methods=["GET"]),
+        Route("/console/facts/{path}", guarded(console.fact_save, admin=True), methods=["POST"]),
     ]

@@ -65,11 +65,18 @@ KEYWORD = 0.30
 KEYWORD_BONUS = 0.05
 KEYWORD_SIMILARITY = 90.0
 LANGUAGE_WEIGHT = {"own": 1.0, "bridge": 0.97, "other": 0.94}
-BRIDGE_LANGUAGES = ("de", "en")
+# Simple German's examples are German: a bridge for everyone, like German and English.
+BRIDGE_LANGUAGES = ("de", "de-x-es", "en")
+# Who writes one of these writes like the other: their examples count as the user's own.
+SIBLINGS = {"de": ("de-x-es",), "de-x-es": ("de",), "fa": ("prs",), "prs": ("fa",)}
 # Languages written in a script other than Latin: a question typed in that script is treated as
 # written in one of them, whatever language the user chose (a German-language user who types
 # Russian still meets the Russian examples first).
-SCRIPT_LANGUAGES = {"cyrillic": ("ru", "uk"), "arabic": ("ar", "fa")}
+SCRIPT_LANGUAGES = {
+    "cyrillic": ("ru", "uk", "bg"),
+    "arabic": ("ar", "fa", "prs", "ps"),
+    "ethiopic": ("ti",),
+}
 GRAMS = (3, 4)
 # Grams used by more than this share of the entries have no postings.
 POSTING_SHARE = 0.45
@@ -111,10 +118,10 @@ def _features(norm: str) -> Counter[str]:
 
 
 def script_of(text: str) -> str:
-    """``cyrillic`` or ``arabic`` when at least a third of the letters of ``text`` are in that
-    script (German words such as "Bürgergeld" often sit in a Russian or Arabic question),
-    else ``latin``."""
-    counts = {"cyrillic": 0, "arabic": 0}
+    """``cyrillic``, ``arabic`` or ``ethiopic`` when at least a third of the letters of ``text``
+    are in that script (German words such as "Bürgergeld" often sit in a Russian or Arabic
+    question), else ``latin``."""
+    counts = {"cyrillic": 0, "arabic": 0, "ethiopic": 0}
     letters = 0
     for ch in text:
         if not ch.isalpha():
@@ -124,6 +131,8 @@ def script_of(text: str) -> str:
             counts["cyrillic"] += 1
         elif "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or ch >= "\ufb50":
             counts["arabic"] += 1
+        elif "\u1200" <= ch <= "\u139f" or "\u2d80" <= ch <= "\u2ddf":
+            counts["ethiopic"] += 1
     script = max(counts, key=lambda name: counts[name])
     return script if letters and counts[script] * 3 >= letters else "latin"
 
@@ -239,7 +248,7 @@ class FaqIndex:
 
     def _weights(self, question: str, lang: str) -> list[float]:
         """The weight of each language's examples for this question, by language number."""
-        own = {lang, *SCRIPT_LANGUAGES.get(script_of(question), ())}
+        own = {lang, *SIBLINGS.get(lang, ()), *SCRIPT_LANGUAGES.get(script_of(question), ())}
         return [
             LANGUAGE_WEIGHT[
                 "own"

@@ -1,4 +1,4 @@
-"""console: one-time sign-in links, sessions, and the history of FAQ answers
+"""console: one-time sign-in links, sessions, the history of FAQ answers, facts edited by admins
 
 Revision ID: 0008
 Revises: 0007
@@ -51,9 +51,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_faq_history_slug", "faq_history", ["slug"])
+    op.create_table(
+        "content_overrides",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("city", sa.String(length=64), nullable=False),
+        sa.Column("path", sa.String(length=200), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("actor_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_content_overrides_city", "content_overrides", ["city"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_content_overrides_city", table_name="content_overrides")
+    op.drop_table("content_overrides")
     op.drop_index("ix_faq_history_slug", table_name="faq_history")
     op.drop_table("faq_history")
     op.drop_index("ix_console_sessions_expires_at", table_name="console_sessions")
