@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.app.faq_transfer import TransferError, export, import_file
 from bot.core.events import ChoiceIn, TextIn
-from bot.core.faq.index import FaqIndex, script_of, shorten
+from bot.core.faq.index import Decision, FaqIndex, script_of, shorten
 from bot.core.faq.normalize import consonants, normalize, skeleton
 from bot.core.faq.snapshot import FaqSnapshot
 from bot.core.messages import Lines, Msg, Prose
@@ -273,3 +273,26 @@ async def test_po_and_csv_round_trip_and_all_or_nothing_import(
     async with db.sessions() as session:
         snap = await store.snapshot(session)
     assert snap.answer("childcare", "uk").text == "Запитайте про догляд за дітьми."  # type: ignore[union-attr]
+
+
+class _Unsure:
+    """A matcher that is never sure: every question gets "did you mean"."""
+
+    def decide(self, question: str, lang: str) -> Decision:
+        return Decision("suggest", ("course-cost", "childcare"), 0.3)
+
+    def title(self, slug: str, lang: str, limit: int | None = 32) -> str:
+        return slug
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_none_of_these_keeps_the_question_for_the_admins(ctx: Ctx, consent: bool) -> None:
+    faq_ctx = replace(ctx, faq=replace(snapshot(), matcher=_Unsure()))
+    at_status = walk(faq_ctx, "ru", "agree") if consent else walk(faq_ctx, "ru")
+    asked = handle(at_status.state, TextIn("можно ли взять собаку на курс"), faq_ctx)
+    assert [o.key for o in asked.replies[-1].options][-1] == "faq:none"
+    none = handle(asked.state, ChoiceIn("faq:none", asked.state.version), faq_ctx)
+    # With consent the question waited in the state; without, nothing personal was saved.
+    expected = (Unanswered("можно ли взять собаку на курс"),) if consent else ()
+    assert none.effects == expected
+    assert "asked" not in none.state.answers

@@ -13,7 +13,8 @@ import pytest
 
 from bot.content.parse import CONTENT_ROOT
 from bot.core.faq.evaluate import Report, evaluate, read_set
-from bot.core.faq.index import FaqIndex
+from bot.core.faq.index import LanguageIndexes
+from bot.i18n.catalogs import LANGUAGES
 from bot.storage.faq import read_files
 
 PACK = CONTENT_ROOT / "stuttgart"
@@ -34,12 +35,12 @@ def shipped_examples() -> list[tuple[str, str, str, bool]]:
     return items
 
 
-def shipped_index() -> FaqIndex:
-    return FaqIndex(shipped_examples())
+def shipped_index() -> LanguageIndexes:
+    return LanguageIndexes(shipped_examples())
 
 
 @pytest.fixture(scope="module")
-def index() -> FaqIndex:
+def index() -> LanguageIndexes:
     return shipped_index()
 
 
@@ -56,7 +57,7 @@ def test_the_labelled_set_is_large_and_valid() -> None:
     assert all(expected in slugs | {"none"} for _l, _q, expected in rows)
 
 
-def test_accuracy_targets_hold_on_the_tuning_sets(index: FaqIndex) -> None:
+def test_accuracy_targets_hold_on_the_tuning_sets(index: LanguageIndexes) -> None:
     # The goals of "FAQ at the first try" on the sets the thresholds were tuned on (today 95.0 %
     # top-1, 1.6 % confident wrong, 86.8 % at once).
     report = evaluate(index, read_set(TUNING))
@@ -69,19 +70,22 @@ def test_accuracy_targets_hold_on_the_tuning_sets(index: FaqIndex) -> None:
 
 
 @pytest.mark.skipif(not HELD_OUT.exists(), reason="no held-out set")
-def test_the_held_out_set_does_not_fall_below_todays_level(index: FaqIndex) -> None:
-    # Today's level (docs/benchmarks.md), not the goal: 94.2 % top-1, 2.7 % confident wrong,
-    # 78.5 % answered at once. Most misses are right answers offered as "did you mean" between
-    # entries that sit close together (where-counselling next to mbe-counselling, ...).
+def test_the_held_out_set_does_not_fall_below_todays_level(index: LanguageIndexes) -> None:
+    # Today's level (docs/benchmarks.md), not the goal. With 19 languages, matched within the
+    # reader's languages: 93.2 % top-1, 3.1 % confident wrong (9 of 293), 79.7 % answered at
+    # once (8 languages in one index: 94.2 %, 2.7 %, 78.5 %; 19 in one index: 90.4 %, ...).
+    # Most misses are right answers offered as "did you mean" between entries that sit close
+    # together (where-counselling next to mbe-counselling, childcare next to
+    # child-cannot-attend).
     report = evaluate(index, read_set([HELD_OUT]))
     assert report.top1_rate >= 0.93, _why(report)
-    assert report.confident_wrong_rate <= 0.03, _why(report)
-    assert report.answered_rate >= 0.77, _why(report)
+    assert report.confident_wrong_rate <= 0.031, _why(report)
+    assert report.answered_rate >= 0.79, _why(report)
 
 
 @pytest.mark.skipif(not HELD_OUT.exists(), reason="no held-out set")
 @pytest.mark.xfail(strict=True, reason="goals of 'FAQ at the first try' not reached on set_c yet")
-def test_first_try_goals_hold_on_the_held_out_set(index: FaqIndex) -> None:
+def test_first_try_goals_hold_on_the_held_out_set(index: LanguageIndexes) -> None:
     # When this passes (xfail strict reports it), drop the mark: the goals then hold.
     report = evaluate(index, read_set([HELD_OUT]))
     assert report.confident_wrong_rate <= 0.02, _why(report)
@@ -93,7 +97,7 @@ def test_every_entry_has_answers_and_examples_in_every_language() -> None:
     entries, languages = read_files(PACK)
     slugs = {str(e["slug"]) for e in entries}
     assert len(slugs) >= 35
-    for lang in ("de", "en", "tr", "ar", "uk", "ru", "fa", "ro"):
+    for lang in LANGUAGES:
         assert set(languages[lang]) == slugs, lang
         for slug, item in languages[lang].items():
             assert len(item["questions"]) >= 5, (lang, slug)

@@ -70,7 +70,8 @@ async def journey(user: User, index: int) -> None:
     # Those who book (every third) are 27 or older: the youth service's address is not
     # confirmed, so it takes no bookings.
     age = "27_plus" if index % 4 < 2 or index % 3 == 0 else "under_27"
-    for key in (lang, "agree", status, "no", age):
+    await user.choose_language(lang, timeout=STEP_TIMEOUT)  # "ro" is on the second page
+    for key in ("agree", status, "no", age):
         await user.press(key, timeout=STEP_TIMEOUT)
 
 

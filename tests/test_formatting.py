@@ -48,7 +48,7 @@ def test_day_lists_are_joined_as_the_locale_joins_lists(
     assert _plain(renderer, DayNames((0, 2, 4)), lang) == expected
 
 
-@pytest.mark.parametrize("lang", ["ar", "fa"])
+@pytest.mark.parametrize("lang", ["ar", "fa", "prs", "ps"])
 def test_right_to_left_lists_and_dates_have_no_latin_comma(renderer: Renderer, lang: str) -> None:
     for arg in (DayNames((0, 2, 4)), When(MOMENT), MOMENT):
         assert "," not in _plain(renderer, arg, lang), arg
@@ -78,6 +78,17 @@ WHEN = {
     "uk": "четвер, 3 грудня 2026\u202fр., 09:30",
     "tr": "3 Aralık 2026 Perşembe 09:30",
     "ro": "joi, 3 decembrie 2026, 09:30",
+    "de-x-es": "Donnerstag, 3. Dezember 2026, 09:30",
+    "prs": "پنجشنبه 3 دسمبر 2026، ساعت 9:30",
+    "ps": "پنج شنبه 3، دسمبر، 2026 9:30",
+    "ku": "pêncşem, 3ê berfanbara 2026an 09:30",
+    "ti": "ሓሙስ፣ 3 ታሕሳስ 2026 9:30 ቅ.ቀ.",
+    "so": "Khamiis, Diseembar 3, 2026 9:30\u202fGH",
+    "sq": "e enjte, 3 dhjetor 2026, 9:30\u202fp.d.",
+    "bs": "četvrtak, 3. decembar 2026., 09:30",
+    "bg": "четвъртък, 3 декември 2026\u202fг., 9:30",
+    "pl": "czwartek, 3 grudnia 2026 09:30",
+    "fr": "jeudi 3 décembre 2026, 09:30",
 }
 DAY = {
     "de": "Do., 3. Dez.",
@@ -88,6 +99,17 @@ DAY = {
     "uk": "чт, 3 груд.",
     "tr": "3 Aralık Perşembe",
     "ro": "joi, 3 dec.",
+    "de-x-es": "Do., 3. Dez.",
+    "prs": "پنجشنبه 3 دسمبر",
+    "ps": "پنج شنبه، 3 دسمبر",
+    "ku": "3 brf, pşm",
+    "ti": "ታሕሳስ 3, ሓሙስ",
+    "so": "Khamiis, Diseembar 3",
+    "sq": "enj, 3 dhj",
+    "bs": "čet, 3. dec",
+    "bg": "чт, 3.12.",
+    "pl": "czw., 3 gru",
+    "fr": "jeu. 3 déc.",
 }
 
 

@@ -156,7 +156,7 @@ def test_named_shows_official_term_in_german_and_both_elsewhere(catalogs: Catalo
     assert "Ausländerbehörde Stuttgart" in tr and "foreigners authority" not in tr
 
 
-@pytest.mark.parametrize("lang", ["ar", "fa"])
+@pytest.mark.parametrize("lang", ["ar", "fa", "prs", "ps"])
 def test_rtl_lines_start_right_to_left_and_values_are_isolated(
     lang: str, catalogs: Catalogs
 ) -> None:

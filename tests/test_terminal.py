@@ -36,8 +36,8 @@ async def test_terminal_journey_and_resume(app: Wegweiser) -> None:
 def test_make_run_without_token_starts_the_terminal_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/chat.db"
-    # English, agree, new arrival, no Bürgergeld, under 27
-    printed = run_bot("run", typed="2\n1\n1\n2\n1\n", cwd=tmp_path, env=env)
+    # English (third, after German and simple German), agree, new arrival, no Bürgergeld, under 27
+    printed = run_bot("run", typed="3\n1\n1\n2\n1\n", cwd=tmp_path, env=env)
     lines = printed.splitlines()
     assert "@BotFather" in lines[0]
     assert "Who decides: foreigners authority (Ausländerbehörde)" in printed

@@ -65,6 +65,15 @@ class User:
         message_id, data = self.button_data(key)
         return await self.press_raw(message_id, data, timeout=timeout)
 
+    async def choose_language(self, lang: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Press ``lang`` in the language menu, via "More languages" if it is not on the
+        first page."""
+        last = self.fake.last_message(self.chat_id)
+        shown = {d.split(":", 1)[-1] for _l, d in self.fake.buttons(last)} if last else set()
+        if lang not in shown and "more" in shown:
+            await self.press("more", timeout=timeout)
+        return await self.press(lang, timeout=timeout)
+
     async def press_raw(
         self, message_id: int, data: str, *, timeout: float = 10.0, strict: bool = True
     ) -> list[dict[str, Any]]:

@@ -220,10 +220,12 @@ class Wegweiser:
         identity) changes nothing and shows the current step again.
         """
         faq = self.faq
-        if isinstance(event, TextIn) and faq is not None and not faq.built:
-            # The first typed question builds the FAQ index: in a thread and before the
-            # transaction, so neither the event loop nor a row lock waits for it.
-            await asyncio.to_thread(lambda: faq.index)
+        if isinstance(event, TextIn) and faq is not None:
+            lang = await self.language_of(address, client_language)
+            if not faq.ready(event.text, lang):
+                # The first question in a language builds its FAQ index: in a thread and
+                # before the transaction, so neither the event loop nor a row lock waits.
+                await asyncio.to_thread(faq.prepare, event.text, lang)
         async with self.unit() as uow:
             known = await identities.resolve(uow.session, address, uow.now, lock=uow.lock)
             user_id = known.user_id

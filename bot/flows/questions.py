@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.faq.snapshot import SOURCE_LANGUAGE
 from bot.core.messages import N_, Arg, Lines, Msg, Option, Prose, Reply
 from bot.core.state import State
@@ -9,6 +11,7 @@ from bot.flows.base import Ctx, OpenCase, Outcome, Unanswered
 from bot.flows.guidance import CASE_OPENED
 
 FAQ_PREFIX = "faq:"
+ASKED = "asked"  # the question a "did you mean" list was shown for
 NOT_SURE = N_("I am not sure I understood. Did you mean one of these?")
 # Under an answer no person has reviewed yet in the reader's language (MACHINE_NOTICE).
 MACHINE_NOTE = N_("Translated by machine. A counsellor can help if something is unclear.")
@@ -66,7 +69,10 @@ def question(state: State, text: str, lang: str, ctx: Ctx, step_prompt: list[Rep
         # Buttons hold at most 32 characters: the whole questions are in the text.
         whole = tuple(Prose(ctx.faq.index.title(s, lang, None) or s) for s in decision.slugs)
         body = Lines((Msg(NOT_SURE), Lines(whole, bullet=True)))
-        return Outcome(state, (Reply(body, options=options),))
+        # Kept until the answer to "did you mean": "None of these" hands it to the admins.
+        # Only with consent: before it, nothing personal is saved with the conversation.
+        asked = replace(state, answers={**state.answers, ASKED: text[:300]})
+        return Outcome(asked if state.consent else state, (Reply(body, options=options),))
     return Outcome(
         state,
         (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt),
@@ -87,7 +93,11 @@ def chosen(state: State, key: str, lang: str, ctx: Ctx, step_prompt: list[Reply]
         opened = Reply(Msg(CASE_OPENED))
         return Outcome(state, (opened, *step_prompt), (OpenCase("person"),))
     if slug == "none":
-        return Outcome(state, (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt))
+        asked = state.answers.get(ASKED)
+        rest = {k: v for k, v in state.answers.items() if k != ASKED}
+        dont_know = (Reply(Msg(DONT_KNOW), options=_person_option(ctx)), *step_prompt)
+        effects = (Unanswered(asked),) if asked else ()
+        return Outcome(replace(state, answers=rest), dont_know, effects)
     reply = answer_reply(ctx, slug, lang)
     if reply is None:
         return Outcome(state, tuple(step_prompt))

@@ -43,8 +43,9 @@ from bot.i18n.ics import ics_file
 
 log = logging.getLogger(__name__)
 
-# Languages whose abbreviated month and weekday names read badly ("3 Ara Per"): shown in full.
-FULL_NAMES = frozenset({"tr"})
+# Languages whose abbreviated month and weekday names read badly ("3 Ara Per", "3 brf, pşm")
+# or that CLDR abbreviates oddly (Dari "دسم"): shown in full.
+FULL_NAMES = frozenset({"tr", "prs", "ps", "so", "ti"})
 
 # A placeholder followed by a sentence's period: "... as of {date}."
 _BEFORE_PERIOD = re.compile(r"(?<!\{)\{(\w+)\}\.(?!\.)")
@@ -83,15 +84,21 @@ def weekday_names(lang: str) -> Mapping[int, str]:
     return Locale.parse(cldr_locale(lang)).days["format"][width]  # type: ignore[no-any-return]
 
 
+def _arabic_commas(text: str, lang: str) -> str:
+    """CLDR writes some right-to-left dates with a Latin comma (Pashto "3, دسمبر, 2026"); in
+    Arabic script the comma is "،"."""
+    return text.replace(",", "،") if lang in RTL_LANGUAGES else text
+
+
 def day_label(day: date, lang: str) -> str:
     """A day with weekday, without the year: "Do., 3. Dez.", in Turkish "3 Aralık Perşembe"."""
     if lang not in FULL_NAMES:
-        return str(format_skeleton("MMMEd", day, locale=cldr_locale(lang)))
+        return _arabic_commas(str(format_skeleton("MMMEd", day, locale=cldr_locale(lang))), lang)
     skeletons = Locale.parse(cldr_locale(lang)).datetime_skeletons
     pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons) or "MMMEd"].pattern)
     pattern = _SHORT_MONTH.sub(lambda m: m.group(1) + m.group(1)[0], pattern)
     pattern = _SHORT_WEEKDAY.sub("EEEE", pattern)
-    return str(format_date(day, pattern, locale=cldr_locale(lang)))
+    return _arabic_commas(str(format_date(day, pattern, locale=cldr_locale(lang))), lang)
 
 
 def date_and_time(moment: datetime, lang: str, width: str = "full") -> str:
@@ -100,7 +107,7 @@ def date_and_time(moment: datetime, lang: str, width: str = "full") -> str:
     day = format_date(moment.date(), format=width, locale=cldr_locale(lang))
     clock = format_time(moment, format="short", locale=cldr_locale(lang))
     glue = str(Locale.parse(cldr_locale(lang)).datetime_formats[width]).replace("'", "")
-    return glue.replace("{1}", str(day)).replace("{0}", str(clock))
+    return _arabic_commas(glue.replace("{1}", str(day)).replace("{0}", str(clock)), lang)
 
 
 def money(amount: Decimal, lang: str, currency: str = "EUR") -> str:
@@ -223,7 +230,8 @@ class Renderer:
         if isinstance(arg, datetime):
             return date_and_time(arg.astimezone(self.tz), lang, "long")
         if isinstance(arg, date):
-            return str(format_date(arg, format="long", locale=cldr_locale(lang)))
+            long = str(format_date(arg, format="long", locale=cldr_locale(lang)))
+            return _arabic_commas(long, lang)
         if isinstance(arg, bool):
             return str(arg)
         if isinstance(arg, int | float | Decimal):

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.faq.index import index_of
+from bot.core.faq.index import LanguageIndexes
 from bot.core.faq.snapshot import (
     CURRENT,
     MACHINE,
@@ -144,7 +144,7 @@ async def snapshot(session: AsyncSession) -> FaqSnapshot:
         if t.slug in entries
     }
     sources = {slug: e.source_text for slug, e in entries.items()}
-    return FaqSnapshot(lambda: index_of(items), answers, sources)
+    return FaqSnapshot(LanguageIndexes(items), answers, sources)
 
 
 async def status(session: AsyncSession, languages: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.faq.index import FaqIndex
+from bot.core.faq.index import FaqIndex, LanguageIndexes
 
 
 @dataclass
@@ -71,7 +71,7 @@ def read_set(paths: list[Path]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def evaluate(index: FaqIndex, rows: list[tuple[str, str, str]]) -> Report:
+def evaluate(index: FaqIndex | LanguageIndexes, rows: list[tuple[str, str, str]]) -> Report:
     """Run every question through the matcher."""
     report = Report()
     for lang, question, expected in rows:

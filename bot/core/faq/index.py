@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -399,9 +400,78 @@ class FaqIndex:
         return Decision("none", (), top)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _built(items: tuple[tuple[str, str, str, bool], ...]) -> FaqIndex:
     return FaqIndex(items)
+
+
+@lru_cache(maxsize=64)
+def _built_within(
+    items: tuple[tuple[str, str, str, bool], ...], languages: frozenset[str]
+) -> FaqIndex:
+    return FaqIndex(item for item in items if item[1] in languages)
+
+
+def reader_languages(question: str, lang: str) -> frozenset[str]:
+    """The languages whose examples a question is matched against: the reader's own and its
+    sibling, German, simple German and English, and those written in the question's script.
+
+    With 19 languages in one index, the examples of languages the reader does not write
+    dilute every entry's vector and the rarity of its words: on the held-out set top-1 fell
+    from 94 % to 90 %. Matching within the reader's languages keeps the 8-language level.
+    """
+    return frozenset(
+        {lang, *SIBLINGS.get(lang, ()), *BRIDGE_LANGUAGES}
+        | set(SCRIPT_LANGUAGES.get(script_of(question), ()))
+    )
+
+
+class LanguageIndexes:
+    """The matcher of a whole FAQ: one :class:`FaqIndex` per set of reader languages, each
+    built on first use (a second or less; call :meth:`prepare` in a thread)."""
+
+    def __init__(self, items: Iterable[tuple[str, str, str, bool]]) -> None:
+        self._items = tuple(items)
+        self._indexes: dict[frozenset[str], FaqIndex] = {}
+        self._lock = threading.Lock()
+        self._titles: dict[tuple[str, str], str] = {}
+        for slug, lang, text, keyword in self._items:
+            if not keyword and normalize(text):
+                self._titles.setdefault((slug, lang), text.strip())
+
+    def ready(self, question: str, lang: str) -> bool:
+        """Whether the index for this question is built."""
+        return reader_languages(question, lang) in self._indexes
+
+    def prepare(self, question: str, lang: str) -> FaqIndex:
+        """The index for this question, built now if needed."""
+        key = reader_languages(question, lang)
+        found = self._indexes.get(key)
+        if found is None:
+            with self._lock:
+                found = self._indexes.get(key)
+                if found is None:
+                    found = _built_within(self._items, key)
+                    self._indexes[key] = found
+        return found
+
+    def rank(self, question: str, lang: str) -> list[tuple[str, float]]:
+        """Entries with their score for this question (0-1), best first."""
+        return self.prepare(question, lang).rank(question, lang)
+
+    def decide(
+        self, question: str, lang: str, ranked: list[tuple[str, float]] | None = None
+    ) -> Decision:
+        """Answer, suggest or say "I do not know" (see :meth:`FaqIndex.decide`)."""
+        return self.prepare(question, lang).decide(question, lang, ranked)
+
+    def title(self, slug: str, lang: str, limit: int | None = TITLE_LENGTH) -> str | None:
+        """A label for an entry in ``lang`` (or German, or English); see :meth:`FaqIndex.title`."""
+        for candidate in (lang, "de", "en"):
+            if (slug, candidate) in self._titles:
+                whole = self._titles[(slug, candidate)]
+                return whole if limit is None else shorten(whole, limit)
+        return None
 
 
 def index_of(items: Iterable[tuple[str, str, str, bool]]) -> FaqIndex:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
-from bot.core.faq.index import FaqIndex
+from bot.core.faq.index import FaqIndex, LanguageIndexes
 
 SOURCE_LANGUAGE = "de"
 CURRENT, OUTDATED, MISSING, MACHINE = "current", "outdated", "missing", "machine"
@@ -59,24 +57,28 @@ class Answer:
 class FaqSnapshot:
     """What the running bot matches and answers with (reloaded after changes).
 
-    ``matcher`` is the index or how to build it: building takes a second or two, so a bot that
-    starts (or restarts after a crash) answers buttons at once and builds the index when the
-    first question is typed.
+    ``matcher`` holds one index per set of reader languages, each built when the first
+    question in those languages is typed (a second or less; :meth:`prepare` in a thread), so
+    a bot that starts (or restarts after a crash) answers buttons at once.
     """
 
-    matcher: FaqIndex | Callable[[], FaqIndex]
+    matcher: FaqIndex | LanguageIndexes
     answers: dict[tuple[str, str], Answer]
     sources: dict[str, str]
 
     @property
-    def built(self) -> bool:
-        """Whether :attr:`index` has been built (it is cached once it has)."""
-        return "index" in self.__dict__
+    def index(self) -> FaqIndex | LanguageIndexes:
+        """The matcher: ``decide``, ``rank`` and ``title``."""
+        return self.matcher
 
-    @cached_property
-    def index(self) -> FaqIndex:
-        """The index, built on first use."""
-        return self.matcher if isinstance(self.matcher, FaqIndex) else self.matcher()
+    def ready(self, question: str, lang: str) -> bool:
+        """Whether matching this question needs no index to be built first."""
+        return not isinstance(self.matcher, LanguageIndexes) or self.matcher.ready(question, lang)
+
+    def prepare(self, question: str, lang: str) -> None:
+        """Build the index this question needs (slow: call it in a thread)."""
+        if isinstance(self.matcher, LanguageIndexes):
+            self.matcher.prepare(question, lang)
 
     def answer(self, slug: str, lang: str) -> Answer | None:
         """The answer in ``lang``; ``None`` if that language has none (no silent fallback)."""
