@@ -4,10 +4,12 @@ editing and reviewing FAQ answers with history, unanswered questions, audit."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,7 +21,7 @@ from bot.channels.console.web import COOKIE, console_routes
 from bot.runtime.web import web_app
 from bot.storage import faq as faq_store
 from bot.storage.db import Database
-from bot.storage.models import AuditRow, CourseRow, FaqTextRow
+from bot.storage.models import AuditRow, BookingRow, CourseRow, FaqTextRow
 from tests.conftest import FIXED_NOW, settings_for
 
 URL = "https://console.example.org"
@@ -315,3 +317,109 @@ def test_the_console_catalog_is_complete_in_german() -> None:
         assert message.string and not message.fuzzy, msgid
         names = re.findall(r"%\((\w+)\)s", str(msgid))
         assert sorted(re.findall(r"%\((\w+)\)s", str(message.string))) == sorted(names), msgid
+
+
+async def test_the_desk_sees_the_days_bookings_and_admins_close_a_day(core) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.events import CommandIn
+    from tests.support.people import tg
+    from tests.test_privacy import option, press
+
+    bot, _clock = core
+    user = 7301999
+    await bot.handle(tg(user), CommandIn("start"))
+    for key in ("uk", "agree", "new_arrival", "no", "27_plus", "book", "mbe"):
+        answer = await press(bot, user, key)
+    day_key = option(answer, "d")
+    booked = await press(bot, user, option(await press(bot, user, day_key), "s"))
+    assert booked.step == "booked"
+    async with bot.db.sessions() as session:
+        booking = (await session.execute(select(BookingRow))).scalars().one()
+    day = booking.starts_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http, role="counsellor")
+        page = await http.get(f"/console/appointments?day={day.isoformat()}")
+        assert page.status_code == 200
+        assert "Українська" in page.text and "active" in page.text
+        assert str(user) not in page.text  # no one's identity, only case numbers
+        refused = await http.post(
+            "/console/appointments",
+            data={"csrf": csrf, "action": "close", "point": "mbe", "day": day.isoformat()},
+        )
+        assert refused.status_code == 403
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http)
+        closed = await http.post(
+            "/console/appointments",
+            data={"csrf": csrf, "action": "close", "point": "mbe", "day": day.isoformat(),
+                  "reason": "Teamtag"},
+        )  # fmt: skip
+        assert closed.status_code == 303
+        page = await http.get(f"/console/appointments?day={day.isoformat()}")
+        assert "Teamtag" in page.text
+        bad = await http.post(
+            "/console/appointments",
+            data={"csrf": csrf, "action": "capacity", "point": "mbe", "capacity": "500"},
+        )
+        assert bad.status_code == 400 and "0 to 50" in bad.text
+
+
+async def test_statistics_count_without_ids_hide_small_numbers_and_survive_delete(core) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.events import CommandIn
+    from bot.storage.models import StatsEventRow
+    from tests.support.people import tg
+    from tests.test_privacy import press
+
+    bot, _clock = core
+    people = [7302000 + n for n in range(6)]
+    for user in people:
+        await bot.handle(tg(user), CommandIn("start"))
+        for key in ("ar", "agree", "new_arrival", "no", "27_plus"):
+            await press(bot, user, key)
+    await bot.handle(tg(people[0]), CommandIn("delete"))
+    await press(bot, people[0], "yes")  # erased: the counts stay
+    assert {c.name for c in StatsEventRow.__table__.columns} == {
+        "id",
+        "at",
+        "kind",
+        "lang",
+        "detail",
+    }
+    async with client(bot) as http:
+        await signed_in(bot, http)
+        page = await http.get("/console/stats")
+        assert page.status_code == 200 and "<svg" in page.text
+        table = (await http.get("/console/stats.csv")).text.splitlines()
+        header = table[0].split(",")
+        row = dict(zip(header, table[-1].split(","), strict=True))
+        assert row["start"] == "6" and row["consent"] == "6" and row["route"] == "6"
+        assert row["booking"] == "<5"  # nobody booked: no cell is ever shown under 5
+        assert "new_arrival" in page.text and "العربية" in page.text
+    async with client(bot) as http:
+        await signed_in(bot, http, role="counsellor")
+        assert (await http.get("/console/stats")).status_code == 403
+
+
+async def test_a_translator_downloads_a_language_and_uploads_it_back(core) -> None:  # type: ignore[no-untyped-def]
+    from babel.messages.pofile import read_po, write_po
+
+    bot, _clock = core
+    async with client(bot) as http:
+        csrf = await signed_in(bot, http, role="counsellor")
+        got = await http.get("/console/faq/download?lang=ps&format=po")
+        assert got.status_code == 200
+        assert 'filename="faq-ps.po"' in got.headers["content-disposition"]
+        catalog = read_po(io.BytesIO(got.content))
+        entry = next(m for m in catalog if m.context == "childcare")
+        entry.string, entry.flags = "نوی ځواب.", set()
+        out = io.BytesIO()
+        write_po(out, catalog)
+        files = {"file": ("faq-ps.po", out.getvalue(), "text/x-gettext-translation")}
+        done = await http.post("/console/faq/upload", data={"csrf": csrf}, files=files)
+        assert done.status_code == 303
+        bad = {"file": ("faq-ps.csv", b"slug,lang\nx,ps\n", "text/csv")}
+        refused = await http.post("/console/faq/upload", data={"csrf": csrf}, files=bad)
+        assert refused.status_code == 400 and "missing columns" in refused.text
+        assert (await http.get("/console/faq/download?lang=xx")).status_code == 404
+    assert bot.faq is not None
+    answer = bot.faq.answer("childcare", "ps")
+    assert answer is not None and answer.text == "نوی ځواب." and not answer.machine

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import select
 
 from bot.app.console import ConsoleAccess
 from bot.app.conversation import Wegweiser
 from bot.channels.console.web import console_routes
 from bot.runtime.web import WebServer, web_app
+from bot.storage import faq as faq_store
 from bot.storage.db import Database
+from bot.storage.models import CourseRow
 from tests.conftest import FIXED_NOW, settings_for
+from tests.fakeapi import FakeBotApi
+from tests.test_booking_e2e import running
 from tests.test_serve_e2e import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -164,3 +169,62 @@ async def test_an_admin_works_by_keyboard_on_a_laptop_in_english(
     await page.goto(f"{url}/console/")
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     await context.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_an_admin_signs_in_from_telegram_and_runs_the_desk_on_a_phone(
+    fake: FakeBotApi, db_url: str, browser: Browser
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    admin = 9100
+    async with running(fake, db_url, ADMIN_IDS=str(admin), CONSOLE_URL=url) as bot:
+        core = bot.core
+        async with core.db.transaction() as session:  # a question with HTML in it
+            await faq_store.remember_unanswered(
+                session, "de", "<script>alert(1)</script> Kita?", core.clock(), None
+            )
+        server = WebServer(web_app(console_routes(core)), "127.0.0.1", port)
+        await server.start()
+        try:
+            fake.send_command(admin, "/console", language_code="de")
+            (message,) = await fake.await_messages(admin, 1)
+            link = str(message["text"]).split()[-1]
+            context = await browser.new_context(viewport=PHONE, locale="de-DE")
+            page = await context.new_page()
+            alerts: list[str] = []
+            page.on("dialog", lambda dialog: alerts.append(dialog.message))
+            await page.goto(link)
+            await page.get_by_role("button", name="Jetzt anmelden").click()
+            await expect(page.get_by_role("heading", name="FAQ-Übersetzungen")).to_be_visible()
+
+            await page.get_by_role("link", name="Unbeantwortete Fragen").click()
+            await expect(page.get_by_text("<script>alert(1)</script> Kita?")).to_be_visible()
+            assert alerts == []  # shown as text, never run
+
+            await page.get_by_role("link", name="Termine").click()
+            await page.get_by_label("Grund (z. B. Teamtag)").first.fill("Teamtag")
+            await page.get_by_role("button", name="Diesen Tag schließen").first.click()
+            await expect(page.get_by_role("status")).to_contain_text("closed")
+            await expect(page.get_by_text("geschlossen: Teamtag").first).to_be_visible()
+            await no_sideways_scroll(page)
+            await shot(page, "phone-appointments-de")
+
+            await page.get_by_role("link", name="Kurspläne").click()
+            bad = SAMPLE_PLAN.read_text(encoding="utf-8").replace(",", ";", 2)
+            await page.get_by_label("Kursplan (CSV)").set_input_files(
+                files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
+            )
+            await page.get_by_role("button", name="Zeigen, was sich ändert").click()
+            await expect(page.get_by_role("alert")).to_contain_text("Nichts importiert")
+            await shot(page, "phone-courses-bad-de")
+            async with core.db.sessions() as session:
+                assert not (await session.execute(select(CourseRow))).scalars().all()
+
+            await page.get_by_role("link", name="Statistik").click()
+            await expect(page.get_by_role("heading", name="Statistik")).to_be_visible()
+            await no_sideways_scroll(page)
+            await shot(page, "phone-stats-de")
+            await context.close()
+        finally:
+            await server.stop()

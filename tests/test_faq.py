@@ -296,3 +296,23 @@ def test_none_of_these_keeps_the_question_for_the_admins(ctx: Ctx, consent: bool
     expected = (Unanswered("можно ли взять собаку на курс"),) if consent else ()
     assert none.effects == expected
     assert "asked" not in none.state.answers
+
+
+@pytest.mark.parametrize("lang", ["de-x-es", "prs", "ti"])
+async def test_po_files_of_languages_without_their_own_cldr_locale_round_trip(
+    db: Database, tmp_path: Path, lang: str
+) -> None:
+    (written,) = await export(db, tmp_path, "po", (lang,))
+    assert written.name == f"faq-{lang}.po"
+    with written.open("rb") as fh:
+        catalog = read_po(fh)
+    catalog.get("Fragen Sie nach Kinderbetreuung.", context="childcare").string = "Text 1."
+    from babel.messages.pofile import write_po
+
+    with written.open("wb") as fh:
+        write_po(fh, catalog)
+    await import_file(db, written, NOW)
+    async with db.sessions() as session:
+        snap = await store.snapshot(session)
+    assert snap.answer("childcare", lang).text == "Text 1."  # type: ignore[union-attr]
+    assert snap.answer("childcare", "de").text == "Fragen Sie nach Kinderbetreuung."  # type: ignore[union-attr]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import stats
 from bot.app.outbox import Outbox
 from bot.core.actions import CASE_VERBS
 from bot.core.address import Address
@@ -166,10 +168,12 @@ class Casework:
         elif action in ("attended", "noshow") and booking is not None:
             from bot.app.appointments import drop_reminders
 
-            await booking_repo.end_booking(
-                session, booking, "attended" if action == "attended" else "no_show", now
+            ended: Literal["attended", "no_show"] = (
+                "attended" if action == "attended" else "no_show"
             )
+            await booking_repo.end_booking(session, booking, ended, now)
             await drop_reminders(session, booking.id)
+            await stats.record(session, now, [(ended, booking.point)], case.language)
         elif action == "close":
             case.status, case.closed_at = CLOSED, now
             await Outbox(session, self.desk).to_desk(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -19,12 +19,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import stats
 from bot.app.appointments import Appointments, profile
 from bot.app.casework import Casework
 from bot.app.content import content_from_db, load_files_into_db
 from bot.app.courses import Catalogue, ReminderPlan
 from bot.app.desk import Desk
 from bot.app.privacy import mydata_reply
+from bot.app.stats import milestones
 from bot.app.uow import UnitOfWork, unit_of_work
 from bot.content.model import Content
 from bot.core.actions import StopCourse, StopNews
@@ -255,6 +257,8 @@ class Wegweiser:
                         after.effects,
                     )
                 outcome = step.outcome
+                counted = milestones(state, outcome.state, started=known.new)
+                await stats.record(uow.session, uow.now, counted + step.counted, lang)
                 if not step.erased:
                     await save_conversation(uow.session, user_id, outcome.state, uow.now)
                     await identities.note_update(uow.session, address, update_id, uow.now)
@@ -308,6 +312,8 @@ class Wegweiser:
         if booking is not None:
             await self._note(step, "rescheduled" if effect.replaces else "booked", booking.id)
             uow.queued = True
+            if not effect.replaces:
+                step.counted.append(("booking", effect.point))
         state = step.outcome.state
         needs = data_needs(state, None)
         fresh = await self._ctx(uow, step.user_id, state, needs, step.client_language)
@@ -334,6 +340,7 @@ class Wegweiser:
                 language=step.lang,
                 now=now,
             )
+            step.counted.append(("follow", None))
         else:
             await self.catalogue.unfollow(session, user_id=step.user_id, course_id=effect.course_id)
         step.reprompt = True
@@ -350,6 +357,9 @@ class Wegweiser:
                 language=step.lang,
                 now=step.uow.now,
             )
+            wish = effect.filters
+            parts = (wish.get("district"), wish.get("time_of_day"), wish.get("childcare"))
+            step.counted.append(("wish", "/".join("–" if p is None else str(p) for p in parts)))
         step.reprompt = True
 
     async def _unanswered(self, step: _Step, effect: Unanswered) -> None:
@@ -358,6 +368,7 @@ class Wegweiser:
         await faq_store.remember_unanswered(
             step.uow.session, step.lang, effect.text, step.uow.now, asker
         )
+        step.counted.append(("unanswered", None))
 
     async def _open_case(self, step: _Step, _effect: OpenCase) -> None:
         await self._note(step, "person")
@@ -484,6 +495,7 @@ class _Step:
     new: bool = False
     reprompt: bool = False
     erased: bool = False
+    counted: list[tuple[str, str | None]] = field(default_factory=list)  # for the statistics
 
     def add_replies(self, *replies: Reply) -> None:
         self.outcome = Outcome(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select
 
 from bot.core.faq.snapshot import SOURCE_LANGUAGE, check_answer, text_hash
+from bot.i18n.catalogs import LANGUAGES, cldr_locale
 from bot.storage.db import Database
 from bot.storage.faq import set_answer
 from bot.storage.models import FaqEntryRow, FaqTextRow
@@ -62,7 +64,9 @@ async def export(db: Database, folder: Path, fmt: str, languages: tuple[str, ...
                     )
         else:
             path = folder / f"faq-{lang}.po"
-            catalog = Catalog(locale=lang, project="Wegweiser FAQ", charset="utf-8")
+            # Simple German and Dari have no CLDR locale of their own; the file name says
+            # which language the file is (faq-de-x-es.po), the header has the CLDR one.
+            catalog = Catalog(locale=cldr_locale(lang), project="Wegweiser FAQ", charset="utf-8")
             for entry in entries:
                 text = texts.get((entry.slug, lang))
                 flags = []
@@ -97,7 +101,11 @@ async def import_file(db: Database, path: Path, now: datetime) -> str:
             catalog = read_po(io.BytesIO(raw), abort_invalid=True)
         except Exception as exc:  # babel reports syntax errors with their own types
             raise TransferError([f"{path.name}: not a valid PO file: {exc}"]) from None
-        lang = str(catalog.locale) if catalog.locale else ""
+        named = re.fullmatch(r"faq-(.+)\.po", path.name)
+        if named and named.group(1) in LANGUAGES:
+            lang = named.group(1)
+        else:
+            lang = str(catalog.locale_identifier or "")
         for message in catalog:
             if not message.id:
                 continue

@@ -434,3 +434,16 @@ class ContentOverrideRow(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatsEventRow(Base):
+    """Something that happened, for the city's statistics: no user id, so /delete and the
+    inactivity purge leave the counts as they were."""
+
+    __tablename__ = "stats_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    detail: Mapped[str | None] = mapped_column(String(64))

@@ -8,8 +8,12 @@ carries the session's CSRF token and every POST must come from the console's own
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -19,15 +23,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.app.admin import AdminError
+from bot.app.admin import run as run_admin
 from bot.app.console import SESSION_TTL, ConsoleAccess, Staff
 from bot.app.conversation import Wegweiser
 from bot.app.course_plans import MAX_PLAN_BYTES, CoursePlans
+from bot.app.desk_overview import DAYS_AHEAD, DeskOverview
 from bot.app.facts import Facts
+from bot.app.faq_transfer import TransferError, export, import_file
+from bot.app.stats import K_MIN, Statistics
 from bot.app.translations import STATES, Translations
 from bot.content.parse import ContentError
 from bot.core.faq.snapshot import MAX_ANSWER, FaqError
 from bot.core.labels import LANGUAGE_NAMES
 from bot.i18n.catalogs import RTL_LANGUAGES, domain_translations
+from bot.storage.cases import audit
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COOKIE = "wegweiser_console"
@@ -66,6 +76,8 @@ class Console:
         self.translations = Translations(core.db, core.clock)
         self.plans = CoursePlans(core.db, core.clock, core.catalogue)
         self.facts = Facts(core.db, core.clock, core.settings.city)
+        self.stats = Statistics(core.db, core.clock, core.settings.timezone)
+        self.desk = DeskOverview(core.db, core.clock, lambda: core.content, core.settings.timezone)
         self.envs = _environments()
 
     # ------------------------------------------------------------------ plumbing
@@ -197,7 +209,7 @@ class Console:
 
     # ------------------------------------------------------------------ translations
 
-    async def matrix(self, request: Request, staff: Staff) -> Response:
+    async def matrix(self, request: Request, staff: Staff, **values: Any) -> Response:
         matrix = await self.translations.matrix(self.core.catalogs.languages)
         only = request.query_params.get("state")
         rows = {
@@ -205,9 +217,10 @@ class Console:
             for slug, row in matrix.rows.items()
             if only not in STATES or only in row.values()
         }
-        return self.page(
-            request, "matrix.html", staff, matrix=matrix, rows=rows, only=only, states=STATES
-        )
+        imported = request.query_params.get("imported")
+        status = 400 if values.get("errors") else 200
+        page = {"matrix": matrix, "rows": rows, "only": only, "states": STATES, **values}
+        return self.page(request, "matrix.html", staff, status=status, imported=imported, **page)
 
     async def editor(self, request: Request, staff: Staff, **values: Any) -> Response:
         slug, lang = request.path_params["slug"], request.path_params["lang"]
@@ -251,6 +264,46 @@ class Console:
         note = "reviewed" if action == "review" else "saved"
         query = f"?done={note}" + (f"&outdated={quote(','.join(outdated))}" if outdated else "")
         return self.redirect(f"/console/faq/{quote(slug)}/{quote(lang)}{query}")
+
+    async def download(self, request: Request, staff: Staff) -> Response:
+        lang = request.query_params.get("lang", "")
+        fmt = "csv" if request.query_params.get("format") == "csv" else "po"
+        if lang not in self.core.catalogs.languages or lang == "de":
+            return self.page(request, "message.html", staff, status=404, kind="missing")
+        with tempfile.TemporaryDirectory() as folder:
+            (path,) = await export(self.core.db, Path(folder), fmt, (lang,))
+            body = path.read_bytes()
+        kind = "text/csv" if fmt == "csv" else "text/x-gettext-translation"
+        response = Response(body, media_type=f"{kind}; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{path.name}"'
+        self.harden(response)
+        return response
+
+    async def upload(self, request: Request, staff: Staff) -> Response:
+        form = await request.form(max_part_size=MAX_PLAN_BYTES + 1)
+        upload = form.get("file")
+        name = Path(getattr(upload, "filename", "") or "").name
+        if upload is None or isinstance(upload, str) or not name.endswith((".po", ".csv")):
+            errors = ["choose a .po or .csv file (as downloaded here)"]
+            return await self.matrix(request, staff, errors=errors)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(await upload.read(MAX_PLAN_BYTES + 1))
+            try:
+                result = await import_file(self.core.db, path, self.core.clock())
+            except TransferError as exc:
+                return await self.matrix(request, staff, errors=exc.errors[:50])
+        await self.core.reload_faq()
+        async with self.core.db.transaction() as session:
+            await audit(
+                session,
+                actor_id=staff.actor_id,
+                role=staff.role,
+                action="faq_import",
+                now=self.core.clock(),
+                detail=f"{name}: {result}"[:200],
+            )
+        return self.redirect(f"/console/?imported={quote(result)}")
 
     # ------------------------------------------------------------------ unanswered
 
@@ -363,6 +416,80 @@ class Console:
         await self.core.load_content(from_files=False)  # the bot uses the change at once
         return self.redirect(f"/console/facts/{quote(path)}?done=saved")
 
+    # ------------------------------------------------------------------ appointments
+
+    async def appointments(self, request: Request, staff: Staff, **values: Any) -> Response:
+        today = self.desk.today()
+        try:
+            day = date.fromisoformat(request.query_params.get("day", today.isoformat()))
+        except ValueError:
+            day = today
+        points = await self.desk.day(day)
+        waiting = await self.desk.waiting()
+        days = [today + timedelta(days=n) for n in range(DAYS_AHEAD + 1)]
+        status = 400 if values.get("errors") else 200
+        done = request.query_params.get("done")
+        page = {"day": day, "days": days, "points": points, "waiting": waiting, "done": done}
+        page.update(values)
+        return self.page(request, "appointments.html", staff, status=status, **page)
+
+    async def appointments_change(self, request: Request, staff: Staff) -> Response:
+        form = await request.form()
+        action, point = str(form.get("action", "")), str(form.get("point", ""))
+        if action == "capacity":
+            args = ["capacity", point, str(form.get("capacity", ""))]
+        elif action == "close":
+            args = ["close", point, str(form.get("day", "")), *str(form.get("reason", "")).split()]
+        else:
+            args = ["reopen", point, str(form.get("day", ""))]
+        try:
+            done = await run_admin(
+                self.core.db,
+                self.core.content,
+                args,
+                actor_id=staff.actor_id,
+                now=self.core.clock(),
+            )
+        except AdminError as exc:
+            return await self.appointments(request, staff, errors=[str(exc)])
+        return self.redirect(f"/console/appointments?done={quote(done)}")
+
+    # ------------------------------------------------------------------ statistics (admins)
+
+    BREAKDOWNS = (
+        ("language", "detail"),
+        ("route", "detail"),
+        ("booking", "detail"),
+        ("attended", "detail"),
+        ("no_show", "detail"),
+        ("wish", "detail"),
+        ("unanswered", "lang"),
+    )
+
+    async def statistics(self, request: Request, staff: Staff) -> Response:
+        by = "month" if request.query_params.get("by") == "month" else "week"
+        overview = await self.stats.overview(by)
+        parts = [(k, f, await self.stats.breakdown(k, f)) for k, f in self.BREAKDOWNS]
+        starts = [(p, overview.cells.get((p, "start")) or 0) for p in overview.periods]
+        top = max([n for _p, n in starts] + [1])
+        page: dict[str, Any] = {"by": by, "overview": overview, "parts": parts}
+        page.update(starts=starts, top=top, k_min=K_MIN)
+        return self.page(request, "stats.html", staff, **page)
+
+    async def statistics_csv(self, request: Request, staff: Staff) -> Response:
+        by = "month" if request.query_params.get("by") == "month" else "week"
+        table = await self.stats.overview(by)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([by, *table.columns])
+        for period in table.periods:
+            cells = [table.cells.get((period, c)) for c in table.columns]
+            writer.writerow([period, *(f"<{K_MIN}" if v is None else v for v in cells)])
+        response = Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="wegweiser-{by}.csv"'
+        self.harden(response)
+        return response
+
 
 def console_routes(core: Wegweiser) -> list[BaseRoute]:
     """The console's routes, to be served beside ``/health``."""
@@ -374,12 +501,22 @@ def console_routes(core: Wegweiser) -> list[BaseRoute]:
         Route("/console/signout", guarded(console.signout), methods=["POST"]),
         Route("/console/ui/{lang}", console.ui_language, methods=["GET"]),
         Route("/console/", guarded(console.matrix), methods=["GET"]),
+        Route("/console/faq/download", guarded(console.download), methods=["GET"]),
+        Route("/console/faq/upload", guarded(console.upload), methods=["POST"]),
         Route("/console/faq/{slug}/{lang}", guarded(console.editor), methods=["GET"]),
         Route("/console/faq/{slug}/{lang}", guarded(console.save), methods=["POST"]),
         Route("/console/unanswered", guarded(console.unanswered), methods=["GET"]),
         Route("/console/unanswered/{qid}", guarded(console.handle_question), methods=["POST"]),
         Route("/console/courses", guarded(console.plans_form, admin=True), methods=["GET"]),
         Route("/console/courses", guarded(console.plans_post, admin=True), methods=["POST"]),
+        Route("/console/appointments", guarded(console.appointments), methods=["GET"]),
+        Route(
+            "/console/appointments",
+            guarded(console.appointments_change, admin=True),
+            methods=["POST"],
+        ),
+        Route("/console/stats", guarded(console.statistics, admin=True), methods=["GET"]),
+        Route("/console/stats.csv", guarded(console.statistics_csv, admin=True), methods=["GET"]),
         Route("/console/facts", guarded(console.facts_list, admin=True), methods=["GET"]),
         Route("/console/facts/{path}", guarded(console.fact_form, admin=True), methods=["GET"]),
         Route("/console/facts/{path}", guarded(console.fact_save, admin=True), methods=["POST"]),

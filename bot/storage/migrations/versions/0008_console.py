@@ -1,4 +1,4 @@
-"""console: one-time sign-in links, sessions, the history of FAQ answers, facts edited by admins
+"""console: sign-in links, sessions, FAQ answer history, facts edited by admins, statistics
 
 Revision ID: 0008
 Revises: 0007
@@ -62,9 +62,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_content_overrides_city", "content_overrides", ["city"])
+    op.create_table(
+        "stats_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("lang", sa.String(length=8), nullable=True),
+        sa.Column("detail", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_stats_events_at", "stats_events", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stats_events_at", table_name="stats_events")
+    op.drop_table("stats_events")
     op.drop_index("ix_content_overrides_city", table_name="content_overrides")
     op.drop_table("content_overrides")
     op.drop_index("ix_faq_history_slug", table_name="faq_history")
