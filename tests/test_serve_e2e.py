@@ -76,6 +76,7 @@ async def test_webhook_answers_with_secret_and_refuses_without(
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),
         HEALTH_PORT=str(health_port),
+        CONSOLE_URL=f"http://127.0.0.1:{health_port}",
     )
     async with serving(settings):
         await fake.await_for(lambda: bool(fake.calls_for("setWebhook")), 30)
@@ -95,6 +96,9 @@ async def test_webhook_answers_with_secret_and_refuses_without(
             assert report["status"] == "ok" and report["database"]["ok"]
             assert report["dispatcher"]["ok"] and report["database"]["outbox"]["overdue"] == 0
             assert (await client.get(f"http://127.0.0.1:{health_port}/other")).status_code == 404
+            # The web console shares the port (CONSOLE_URL set): it asks to sign in.
+            console = await client.get(f"http://127.0.0.1:{health_port}/console/")
+            assert console.status_code == 401 and "/console" in console.text
         await user.say("/help")  # a later update, so the forged ones had time to be handled
         assert fake.message_count(7601) == 0  # refused requests are not processed
 

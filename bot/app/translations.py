@@ -213,6 +213,46 @@ class Translations:
                 detail=f"{slug} {question.lang} (console)",
             )
 
+    async def new_entry(
+        self, actor_id: int, role: str, question_id: int, slug: str, category: str, answer_de: str
+    ) -> None:
+        """Turn an unanswered question into a new entry: the German answer (translations are
+        then missing, shown in the matrix), the question as its first example.
+
+        Raises:
+            FaqError: unknown question, a taken or bad slug, a bad answer.
+        """
+        now = self.clock()
+        async with self.db.transaction() as session:
+            question = await session.get(FaqUnansweredRow, question_id)
+            if question is None:
+                raise FaqError([f"question {question_id} is gone"])
+            await faq_store.add_entry(session, slug, category, answer_de, now)
+            await session.flush()
+            await faq_store.add_example(session, slug, question.lang, question.text)
+            await session.execute(
+                delete(FaqUnansweredRow).where(FaqUnansweredRow.id == question_id)
+            )
+            session.add(
+                FaqHistoryRow(
+                    slug=slug,
+                    lang=SOURCE_LANGUAGE,
+                    at=now,
+                    actor_id=actor_id,
+                    action="created",
+                    before=None,
+                    after=answer_de.strip(),
+                )
+            )
+            await audit(
+                session,
+                actor_id=actor_id,
+                role=role,
+                action="faq_add",
+                now=now,
+                detail=f"{slug} (console)",
+            )
+
     async def dismiss(self, actor_id: int, role: str, question_id: int) -> None:
         """Drop an unanswered question that needs no entry (greetings, noise)."""
         now = self.clock()

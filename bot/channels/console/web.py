@@ -307,12 +307,12 @@ class Console:
 
     # ------------------------------------------------------------------ unanswered
 
-    async def unanswered(self, request: Request, staff: Staff) -> Response:
+    async def unanswered(self, request: Request, staff: Staff, **values: Any) -> Response:
         questions = await self.translations.unanswered()
         matrix = await self.translations.matrix(("de",))
-        return self.page(
-            request, "unanswered.html", staff, questions=questions, slugs=sorted(matrix.rows)
-        )
+        status = 400 if values.get("errors") else 200
+        page = {"questions": questions, "slugs": sorted(matrix.rows), **values}
+        return self.page(request, "unanswered.html", staff, status=status, **page)
 
     async def handle_question(self, request: Request, staff: Staff) -> Response:
         form = await request.form()
@@ -320,11 +320,25 @@ class Console:
             question_id = int(request.path_params["qid"])
             if form.get("action") == "dismiss":
                 await self.translations.dismiss(staff.actor_id, staff.role, question_id)
+            elif form.get("action") == "new":
+                if not staff.admin:  # new entries are the city's content: admins only
+                    return self.page(request, "message.html", staff, status=403, kind="forbidden")
+                await self.translations.new_entry(
+                    staff.actor_id,
+                    staff.role,
+                    question_id,
+                    str(form.get("new_slug", "")).strip(),
+                    str(form.get("category", "general")),
+                    str(form.get("answer_de", "")),
+                )
+                await self.core.reload_faq()
             else:
                 slug = str(form.get("slug", ""))
                 await self.translations.assign(staff.actor_id, staff.role, question_id, slug)
                 await self.core.reload_faq()
-        except (FaqError, ValueError):
+        except FaqError as exc:
+            return await self.unanswered(request, staff, errors=exc.errors)
+        except ValueError:
             return self.page(request, "message.html", staff, status=400, kind="missing")
         return self.redirect("/console/unanswered")
 

@@ -118,6 +118,13 @@ def _features(norm: str) -> Counter[str]:
     return _grams(norm) + _grams(skeleton(norm))
 
 
+@lru_cache(maxsize=32768)
+def _example(norm: str) -> tuple[Counter[str], str]:
+    """An example question's grams and skeleton: the same in every language set's index, so
+    computed once (read only)."""
+    return _features(norm), skeleton(norm)
+
+
 def script_of(text: str) -> str:
     """``cyrillic``, ``arabic`` or ``ethiopic`` when at least a third of the letters of ``text``
     are in that script (German words such as "Bürgergeld" often sit in a Russian or Arabic
@@ -166,7 +173,8 @@ class FaqIndex:
                 keywords.append((slug, lang, norm))
                 continue
             self._titles.setdefault((slug, lang), text.strip())
-            examples.append((slug, lang, _features(norm), skeleton(norm)))
+            features, skel = _example(norm)
+            examples.append((slug, lang, features, skel))
         examples.sort(key=lambda example: (example[0], example[1]))
         users: defaultdict[str, set[str]] = defaultdict(set)
         for slug, _lang, features, _s in examples:
