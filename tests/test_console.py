@@ -223,6 +223,17 @@ async def test_the_console_speaks_german_or_english(core) -> None:  # type: igno
         assert "FAQ translations" in (await http.get("/console/")).text
         outside = await http.get("/console/ui/de?back=https://evil.example/")
         assert outside.headers["location"] == "/console/"
+        for path in (
+            "/console/",
+            "/console/unanswered",
+            "/console/facts",
+            "/console/stats",
+            "/console/appointments",
+            "/console/courses",
+            "/console/faq/childcare/ar",
+        ):
+            title = re.search(r"<title>(.*?)</title>", (await http.get(path)).text, re.S)
+            assert title and "<" not in title.group(1) and len(title.group(1)) < 80, path
 
 
 SAMPLE_PLAN = (

@@ -68,6 +68,20 @@ class Question:
     created_at: datetime
 
 
+async def _recorded(
+    session: AsyncSession,
+    change: FaqHistoryRow,
+    role: str,
+    audited: str,
+    detail: str,
+) -> None:
+    """An answer's change into its history and the audit log."""
+    session.add(change)
+    await audit(
+        session, actor_id=change.actor_id, role=role, action=audited, now=change.at, detail=detail
+    )
+
+
 class Translations:
     """The FAQ as translators and admins change it."""
 
@@ -129,25 +143,16 @@ class Translations:
         async with self.db.transaction() as session:
             before = await self._current(session, slug, lang)
             outdated = await faq_store.set_answer(session, slug, lang, text, now, machine=False)
-            session.add(
-                FaqHistoryRow(
-                    slug=slug,
-                    lang=lang,
-                    at=now,
-                    actor_id=actor_id,
-                    action="saved",
-                    before=before,
-                    after=text.strip(),
-                )
-            )
-            await audit(
-                session,
+            change = FaqHistoryRow(
+                slug=slug,
+                lang=lang,
+                at=now,
                 actor_id=actor_id,
-                role=role,
-                action="faq_set",
-                now=now,
-                detail=f"{slug} {lang} (console)",
+                action="saved",
+                before=before,
+                after=text.strip(),
             )
+            await _recorded(session, change, role, "faq_set", f"{slug} {lang} (console)")
         return outdated
 
     async def mark_reviewed(self, actor_id: int, role: str, slug: str, lang: str) -> None:
@@ -163,25 +168,16 @@ class Translations:
             if entry is None or row is None or row.based_on != entry.source_hash:
                 raise FaqError([f"{slug}/{lang}: no current text to review"])
             row.machine, row.updated_at = False, now
-            session.add(
-                FaqHistoryRow(
-                    slug=slug,
-                    lang=lang,
-                    at=now,
-                    actor_id=actor_id,
-                    action="reviewed",
-                    before=row.answer,
-                    after=row.answer,
-                )
-            )
-            await audit(
-                session,
+            change = FaqHistoryRow(
+                slug=slug,
+                lang=lang,
+                at=now,
                 actor_id=actor_id,
-                role=role,
-                action="faq_reviewed",
-                now=now,
-                detail=f"{slug} {lang}",
+                action="reviewed",
+                before=row.answer,
+                after=row.answer,
             )
+            await _recorded(session, change, role, "faq_reviewed", f"{slug} {lang}")
 
     async def unanswered(self, limit: int = 100) -> list[Question]:
         async with self.db.sessions() as session:
@@ -233,25 +229,16 @@ class Translations:
             await session.execute(
                 delete(FaqUnansweredRow).where(FaqUnansweredRow.id == question_id)
             )
-            session.add(
-                FaqHistoryRow(
-                    slug=slug,
-                    lang=SOURCE_LANGUAGE,
-                    at=now,
-                    actor_id=actor_id,
-                    action="created",
-                    before=None,
-                    after=answer_de.strip(),
-                )
-            )
-            await audit(
-                session,
+            change = FaqHistoryRow(
+                slug=slug,
+                lang=SOURCE_LANGUAGE,
+                at=now,
                 actor_id=actor_id,
-                role=role,
-                action="faq_add",
-                now=now,
-                detail=f"{slug} (console)",
+                action="created",
+                before=None,
+                after=answer_de.strip(),
             )
+            await _recorded(session, change, role, "faq_add", f"{slug} (console)")
 
     async def dismiss(self, actor_id: int, role: str, question_id: int) -> None:
         """Drop an unanswered question that needs no entry (greetings, noise)."""
