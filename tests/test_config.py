@@ -77,3 +77,14 @@ def test_cli_prints_config_errors_without_traceback(
         err.strip()
         == "config error: TIMEZONE: 'Nowhere/City' is not a known time zone such as Europe/Berlin"
     )
+
+
+def test_the_webhook_shares_the_one_http_port() -> None:
+    webhook = {"WEBHOOK_URL": "https://bot.example.org/tg", "WEBHOOK_SECRET": "s" * 20}
+    assert load_settings(webhook, None).health_port == 8080
+    with pytest.raises(ConfigError) as off:
+        load_settings({**webhook, "HEALTH_PORT": "0"}, None)
+    assert any(line.startswith("HEALTH_PORT") for line in off.value.problems)
+    with pytest.raises(ConfigError) as old:
+        load_settings({"WEBHOOK_PORT": "8443"}, None)
+    assert any("no longer used" in line for line in old.value.problems)

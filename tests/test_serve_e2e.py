@@ -65,8 +65,8 @@ def test_webhook_path() -> None:
 async def test_webhook_answers_with_secret_and_refuses_without(
     fake: FakeBotApi, db_url: str
 ) -> None:
-    port, health_port = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}/tg"
+    health_port = free_port()
+    url = f"http://127.0.0.1:{health_port}/tg"  # one port: webhook, /health and console
     settings = settings_for(
         db_url,
         BOT_TOKEN=fake.token,
@@ -74,7 +74,6 @@ async def test_webhook_answers_with_secret_and_refuses_without(
         WEBHOOK_URL=url,
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
         HEALTH_PORT=str(health_port),
         CONSOLE_URL=f"http://127.0.0.1:{health_port}",
     )
@@ -90,6 +89,10 @@ async def test_webhook_answers_with_secret_and_refuses_without(
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-" + SECRET}):
                 response = await client.post(url, json=forged, headers=headers)
                 assert response.status_code == 403
+            broken = await client.post(
+                url, content=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            )
+            assert broken.status_code == 400
             health = await client.get(f"http://127.0.0.1:{health_port}/health")
             assert health.status_code == 200
             report = health.json()

@@ -50,7 +50,6 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
     health_port: int = 8080
     log_format: str = "json"
     flood_messages: int = 20
@@ -191,14 +190,16 @@ def load_settings(
 
     listen = env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0"
     ports: dict[str, int] = {}
-    for name, default in (("WEBHOOK_PORT", "8443"), ("HEALTH_PORT", "8080")):
+    for name, default in (("HEALTH_PORT", "8080"),):
         raw = env.get(name, "").strip() or default
         if not raw.isdigit() or int(raw) > 65535:
             problems.append(f"{name}: a port number from 1 to 65535 (0 turns health off)")
         else:
             ports[name] = int(raw)
-    if ports.get("WEBHOOK_PORT") == 0:
-        problems.append("WEBHOOK_PORT: a port number from 1 to 65535")
+    if webhook_url and ports.get("HEALTH_PORT") == 0:
+        problems.append("HEALTH_PORT: the webhook needs the bot's HTTP port (not 0)")
+    if env.get("WEBHOOK_PORT", "").strip():
+        problems.append("WEBHOOK_PORT: no longer used; the webhook is served on HEALTH_PORT")
 
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "json"
     if log_format not in ("json", "text"):
@@ -254,7 +255,6 @@ def load_settings(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         webhook_listen=listen,
-        webhook_port=ports["WEBHOOK_PORT"],
         health_port=ports["HEALTH_PORT"],
         log_format=log_format,
         flood_messages=int(flood.group(1)),

@@ -1,5 +1,8 @@
 """Running the bot as a service: polling or webhook, the health endpoint, graceful stop.
 
+The bot's one HTTP port (``HEALTH_PORT``) serves Telegram's webhook (with ``WEBHOOK_URL``),
+``/health`` and the web console (with ``CONSOLE_URL``).
+
 On SIGTERM or SIGINT the bot stops taking updates, finishes the ones in hand, gives the
 outbox one last run, closes the database and exits, all within ``STOP_BUDGET`` seconds.
 What does not finish in time is safe anyway: conversation state is saved per update and
@@ -9,10 +12,14 @@ later messages wait in the outbox.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import signal
 from urllib.parse import urlparse
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.app.conversation import Wegweiser
@@ -35,6 +42,27 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path.strip("/")
 
 
+def webhook_routes(application: App, settings: Settings) -> list[BaseRoute]:
+    """``POST /<path of WEBHOOK_URL>``: Telegram's updates, into the application's queue, as in
+    python-telegram-bot's custom-webhook example. A request without the secret-token header
+    gets 403 and is not read further."""
+    secret = settings.webhook_secret or ""
+
+    async def endpoint(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (ValueError, TypeError, KeyError):
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    path = webhook_path(settings.webhook_url or "")
+    return [Route(f"/{path}", endpoint, methods=["POST"])]
+
+
 async def start(application: App, settings: Settings) -> None:
     """Initialise and start ``application``, then take updates by webhook or polling."""
     await application.initialize()
@@ -44,12 +72,9 @@ async def start(application: App, settings: Settings) -> None:
     updater = application.updater
     assert updater is not None
     if settings.webhook_url:
-        # PTB's webhook server answers 403 to a request without the right secret-token header.
-        await updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=webhook_path(settings.webhook_url),
-            webhook_url=settings.webhook_url,
+        # The updates arrive at the bot's own web server (webhook_routes).
+        await application.bot.set_webhook(
+            url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
@@ -87,10 +112,13 @@ async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> No
     application = build_application(settings, core)
     health_server = None
     if settings.health_port:
+        # One port for the webhook, /health and the console: one ASGI app.
         dispatcher: Dispatcher = application.bot_data.dispatcher
         routes = health_routes(Health(core.db, dispatcher, core.clock))
         if settings.console_url:
             routes += console_routes(core)
+        if settings.webhook_url:
+            routes += webhook_routes(application, settings)
         health_server = WebServer(web_app(routes), settings.webhook_listen, settings.health_port)
         await health_server.start()
     try:
