@@ -476,3 +476,23 @@ async def test_an_admin_turns_an_unanswered_question_into_a_new_entry(core) -> N
         matrix = await http.get("/console/?state=missing")
         assert "pets" in matrix.text
     assert bot.faq is not None and bot.faq.index.decide(question, "de").slugs[0] == "pets"
+
+
+@SQLITE_ONLY
+async def test_course_wishes_are_set_against_the_courses_on_offer(core) -> None:  # type: ignore[no-untyped-def]
+    from bot.app.course_plans import CoursePlans
+    from bot.app.stats import Statistics, Wish, record
+
+    bot, _clock = core
+    await CoursePlans(bot.db, bot.clock, bot.catalogue).apply(1, "admin", SAMPLE_PLAN, "s.csv")
+    async with bot.db.transaction() as session:
+        await record(session, FIXED_NOW, [("wish", "Stuttgart-Mitte/morning/None")] * 6, "ar")
+        await record(session, FIXED_NOW, [("wish", "Bad Cannstatt/evening/True")] * 2, "uk")
+    wishes = await Statistics(bot.db, bot.clock, "Europe/Berlin").wishes()
+    first, second = wishes
+    assert first.district == "Stuttgart-Mitte" and first.wishes == 6 and first.offered >= 1
+    assert second == Wish("Bad Cannstatt", "evening", "True", None, 0)  # under 5: not shown
+    async with client(bot) as http:
+        await signed_in(bot, http)
+        page = await http.get("/console/stats")
+    assert "Bad Cannstatt" in page.text and "&lt; 5" in page.text

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.courses.matching import TIMES_OF_DAY
+from bot.core.courses.model import ACTIVE
 from bot.core.state import State
 from bot.storage.db import Database
-from bot.storage.models import StatsEventRow
+from bot.storage.models import CourseRow, StatsEventRow
 
 K_MIN = 5
 KINDS = (
@@ -88,6 +90,28 @@ def _anonymous(counts: Counter[tuple[str, str]]) -> dict[tuple[str, str], int | 
     return {key: (n if n >= K_MIN else None) for key, n in counts.items()}
 
 
+@dataclass(frozen=True)
+class Wish:
+    """People who asked for news of courses with these filters, and the courses on offer
+    that fit them (starting today or later)."""
+
+    district: str
+    time_of_day: str
+    childcare: str
+    wishes: int | None  # None: fewer than K_MIN
+    offered: int
+
+
+def _fits(course: CourseRow, district: str, time_of_day: str, childcare: str) -> bool:
+    if district != "–" and course.district.casefold() != district.casefold():
+        return False
+    if time_of_day in TIMES_OF_DAY:
+        first, last = TIMES_OF_DAY[time_of_day]
+        if not first <= course.time_from < last:
+            return False
+    return not (childcare == "True" and not course.childcare)
+
+
 class Statistics:
     """Counts for the console, from the events table only."""
 
@@ -121,3 +145,26 @@ class Statistics:
         )
         columns = tuple(sorted({c for _p, c in counts}))
         return Table(("all",), columns, _anonymous(counts))
+
+    async def wishes(self, days: int = 90) -> list[Wish]:
+        """Course wishes of the last ``days`` against the courses on offer now: where the
+        Kooperationsnetz sees demand without supply."""
+        today = self.clock().astimezone(self.tz).date()
+        table = await self.breakdown("wish", "detail", days)
+        async with self.db.sessions() as session:
+            courses = list(
+                (
+                    await session.execute(
+                        select(CourseRow).where(
+                            CourseRow.status == ACTIVE, CourseRow.starts_on >= today
+                        )
+                    )
+                ).scalars()
+            )
+        found = []
+        for detail in table.columns:
+            district, time_of_day, childcare = ([*detail.split("/"), "–", "–"])[:3]
+            offered = sum(1 for c in courses if _fits(c, district, time_of_day, childcare))
+            wishes = table.cells.get(("all", detail))
+            found.append(Wish(district, time_of_day, childcare, wishes, offered))
+        return sorted(found, key=lambda w: (-(w.wishes or 0), w.offered))

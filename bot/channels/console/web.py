@@ -486,7 +486,8 @@ class Console:
         parts = [(k, f, await self.stats.breakdown(k, f)) for k, f in self.BREAKDOWNS]
         starts = [(p, overview.cells.get((p, "start")) or 0) for p in overview.periods]
         top = max([n for _p, n in starts] + [1])
-        page: dict[str, Any] = {"by": by, "overview": overview, "parts": parts}
+        wishes = await self.stats.wishes()
+        page: dict[str, Any] = {"by": by, "overview": overview, "parts": parts, "wishes": wishes}
         page.update(starts=starts, top=top, k_min=K_MIN)
         return self.page(request, "stats.html", staff, **page)
 
