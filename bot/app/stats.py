@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.courses.matching import TIMES_OF_DAY
+from bot.core.courses.matching import TIMES_OF_DAY, Filters, matches
 from bot.core.courses.model import ACTIVE
 from bot.core.state import State
+from bot.storage.courses import to_view
 from bot.storage.db import Database
 from bot.storage.models import CourseRow, StatsEventRow
 
@@ -102,16 +103,6 @@ class Wish:
     offered: int
 
 
-def _fits(course: CourseRow, district: str, time_of_day: str, childcare: str) -> bool:
-    if district != "–" and course.district.casefold() != district.casefold():
-        return False
-    if time_of_day in TIMES_OF_DAY:
-        first, last = TIMES_OF_DAY[time_of_day]
-        if not first <= course.time_from < last:
-            return False
-    return not (childcare == "True" and not course.childcare)
-
-
 class Statistics:
     """Counts for the console, from the events table only."""
 
@@ -161,10 +152,18 @@ class Statistics:
                     )
                 ).scalars()
             )
+        views = [to_view(row) for row in courses]
+        types = frozenset(view.type for view in views)
         found = []
         for detail in table.columns:
             district, time_of_day, childcare = ([*detail.split("/"), "–", "–"])[:3]
-            offered = sum(1 for c in courses if _fits(c, district, time_of_day, childcare))
+            # The same matching the newcomer's own course search uses.
+            wish = Filters(
+                district=None if district == "–" else district,
+                time_of_day=time_of_day if time_of_day in TIMES_OF_DAY else None,
+                childcare=childcare == "True",
+            )
+            offered = sum(1 for view in views if matches(view, wish, types, today))
             wishes = table.cells.get(("all", detail))
             found.append(Wish(district, time_of_day, childcare, wishes, offered))
         return sorted(found, key=lambda w: (-(w.wishes or 0), w.offered))
