@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram.flood import FloodGuard
 from bot.channels.telegram.texts import SLOW_DOWN
 from bot.core.messages import Msg
+from bot.runtime.flood import FloodGuard
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import running
 from tests.tgclient import User

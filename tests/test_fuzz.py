@@ -57,8 +57,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.conversation import Wegweiser
 from bot.channels.telegram.app import build_application, start_polling, stop_polling
-from bot.channels.telegram.callbacks import read as parse_callback_data
 from bot.channels.telegram.convert import to_event
+from bot.core.buttons import read as parse_callback_data
 from bot.core.events import ChoiceIn, InvalidChoiceIn, TextIn
 from bot.core.ids import parse_id
 from bot.delivery.dispatcher import Dispatcher, Limits

@@ -11,8 +11,8 @@ import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram import retry
-from bot.channels.telegram.flood import FloodGuard, Verdict
 from bot.runtime.config import ConfigError, load_settings
+from bot.runtime.flood import FloodGuard, Verdict
 from bot.runtime.logs import JsonFormatter, Redactor
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

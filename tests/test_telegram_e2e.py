@@ -10,13 +10,13 @@ from bot.app.conversation import Wegweiser
 from bot.channels.telegram.app import build_application, start_polling, stop_polling
 from bot.channels.telegram.texts import COMMANDS
 from bot.flows.questions import DONT_KNOW
-from bot.i18n.bidi import RLM, strip_controls
-from bot.i18n.catalogs import LANGUAGES, RTL_LANGUAGES, Catalogs, client_codes
+from bot.i18n.bidi import strip_controls
+from bot.i18n.catalogs import LANGUAGES, Catalogs, client_codes
 from bot.storage.db import Database
 from tests.conftest import FIXED_NOW, settings_for
 from tests.fakeapi import FakeBotApi
 from tests.support.people import tg, user_id_of
-from tests.tgclient import User, texts
+from tests.tgclient import User
 
 pytestmark = pytest.mark.e2e
 
@@ -29,66 +29,6 @@ async def bot(fake: FakeBotApi, db_url: str) -> AsyncIterator[Wegweiser]:
     await start_polling(application, timeout=1)
     yield core
     await stop_polling(application)
-
-
-@pytest.mark.parametrize(
-    ("lang", "path", "authority_de"),
-    [
-        (
-            "de",
-            ["new_arrival", "yes", "27_plus"],
-            "Jobcenter Stuttgart, Bereich Migration und Teilhabe",
-        ),
-        ("ar", ["special", "asylum", "under_27"], "Bundesamt für Migration und Flüchtlinge, BAMF"),
-        (
-            "uk",
-            ["special", "ukraine", "yes", "27_plus"],
-            "Jobcenter Stuttgart, Bereich Migration und Teilhabe",
-        ),
-        ("fa", ["spaetaussiedler", "27_plus"], "Bundesverwaltungsamt, BVA"),
-        ("en", ["long_resident", "no", "under_27"], "Clearingstelle sprachliche Integration"),
-        ("tr", ["buergergeld", "27_plus"], "Jobcenter Stuttgart, Bereich Migration und Teilhabe"),
-        ("ru", ["special", "eu_citizen", "no", "27_plus"], "Bundesamt für Migration"),
-        (
-            "ro",
-            ["unsure", "no", "no", "no", "no", "yes", "no", "under_27"],
-            "Ausländerbehörde Stuttgart, Amt für öffentliche Ordnung",
-        ),
-    ],
-)
-async def test_newcomer_walks_the_journey(
-    fake: FakeBotApi,
-    bot: Wegweiser,
-    catalogs: Catalogs,
-    lang: str,
-    path: list[str],
-    authority_de: str,
-) -> None:
-    user = User(fake, 5000 + LANGUAGES.index(lang), language_code=lang)
-    first = await user.say("/start")
-    # The language menu lists the client's language first, by its own name.
-    assert fake.buttons(first[-1])[0][1].endswith(f":{lang}")
-    await user.choose_language(lang)
-    await user.press("agree")
-    for key in path[:-1]:
-        await user.press(key)
-    result = await user.press(path[-1])
-    # One short screen, its details and next steps as buttons.
-    assert len(result) == 1 and len(strip_controls(result[0]["text"])) <= 700  # with <b> tags
-    keys = {d.split(":", 1)[1] for _l, d in fake.buttons(result[-1])}
-    assert keys >= {"book", "courses", "person", "d:means", "d:where"}
-    means = await user.press("d:means")
-    where = await user.press("d:where")
-    text = strip_controls(texts(result + means + where))
-    assert authority_de in text
-    for message in result + means + where:
-        assert len(message["text"]) <= 4096
-        if lang in RTL_LANGUAGES:
-            assert all(
-                line.startswith(RLM)
-                for line in message["text"].split("\n")
-                if line and not line.startswith("<b>")
-            )
 
 
 async def test_commands_and_descriptions_are_set_in_every_language(

@@ -9,7 +9,7 @@ transaction, and renders the replies in the user's language.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -27,7 +27,7 @@ from bot.app.courses import Catalogue, ReminderPlan
 from bot.app.desk import Desk
 from bot.app.privacy import mydata_reply
 from bot.app.stats import milestones
-from bot.app.uow import UnitOfWork, unit_of_work
+from bot.app.uow import UnitOfWork, reading, unit_of_work
 from bot.content.model import Content
 from bot.core.actions import StopCourse, StopNews
 from bot.core.address import Address
@@ -56,15 +56,18 @@ from bot.i18n.render import Rendered, Renderer
 from bot.runtime.config import Settings
 from bot.storage import bookings as booking_repo
 from bot.storage import faq as faq_store
-from bot.storage import identities
+from bot.storage import identities, transcripts
 from bot.storage.cases import audit, open_case_of
 from bot.storage.courses import upcoming
 from bot.storage.db import Database
 from bot.storage.models import User
 from bot.storage.personal import collect, forget, inactive_users, nothing_stored
+from bot.storage.transcripts import Entry, NewEntry
 from bot.storage.users import load_conversation, save_conversation
 
 Clock = Callable[[], datetime]
+# What a channel keeps of an answer in the reader's transcript.
+Keep = Callable[["Answer"], Sequence[NewEntry]]
 
 
 def utc_now() -> datetime:
@@ -82,6 +85,8 @@ class Answer:
         step: The user's step now.
         version: The state version (buttons carry it).
         queued: Whether messages were written to the outbox (send them soon).
+        erased: Whether the user was just erased (/delete): the channel forgets them too.
+        kept: What was added to the reader's transcript (see ``keep`` of :meth:`handle`).
     """
 
     lang: str
@@ -89,6 +94,8 @@ class Answer:
     step: str
     version: int
     queued: bool = False
+    erased: bool = False
+    kept: tuple[Entry, ...] = ()
 
 
 def data_needs(state: State, event: Event | None) -> frozenset[str]:
@@ -156,6 +163,11 @@ class Wegweiser:
             self.faq = await faq_store.snapshot(session)
 
     @property
+    def loaded(self) -> bool:
+        """Whether :meth:`load_content` has run (channels answer only then)."""
+        return self._content is not None
+
+    @property
     def content(self) -> Content:
         """The content in use; :meth:`load_content` must have run."""
         if self._content is None:
@@ -215,11 +227,15 @@ class Wegweiser:
         *,
         update_id: int | None = None,
         client_language: str | None = None,
+        keep: Keep | None = None,
     ) -> Answer:
         """Apply one event of the user at ``address`` and return what to say.
 
         An update that was already applied (``update_id`` not newer than the last one of this
-        identity) changes nothing and shows the current step again.
+        identity) changes nothing and shows the current step again. With ``keep`` (a channel
+        that shows the conversation again, such as the web chat) what ``keep`` makes of the
+        answer is added to the reader's transcript in the same transaction: a reply is kept
+        exactly when its step is saved.
         """
         faq = self.faq
         if isinstance(event, TextIn) and faq is not None:
@@ -228,6 +244,7 @@ class Wegweiser:
                 # The first question in a language builds its FAQ index: in a thread and
                 # before the transaction, so neither the event loop nor a row lock waits.
                 await asyncio.to_thread(faq.prepare, event.text, lang)
+        erased = False
         async with self.unit() as uow:
             known = await identities.resolve(uow.session, address, uow.now, lock=uow.lock)
             user_id = known.user_id
@@ -259,13 +276,29 @@ class Wegweiser:
                 outcome = step.outcome
                 counted = milestones(state, outcome.state, started=known.new)
                 await stats.record(uow.session, uow.now, counted + step.counted, lang)
-                if not step.erased:
+                erased = step.erased
+                if not erased:
                     await save_conversation(uow.session, user_id, outcome.state, uow.now)
                     await identities.note_update(uow.session, address, update_id, uow.now)
+            if keep is not None and not erased:
+                # Rendered inside the transaction only when it is kept with the step.
+                answer = self._answer(state, outcome, ctx, uow.queued, erased)
+                entries = keep(answer)
+                ids = await transcripts.add(uow.session, address, entries, uow.now)
+                kept = tuple(
+                    Entry(i, uow.now, e.author, e.payload, e.file[0] if e.file else None)
+                    for i, e in zip(ids, entries, strict=True)
+                )
+                return replace(answer, kept=kept)
             queued = uow.queued
-        lang = outcome.state.lang or state.lang or ctx.suggested or self.settings.default_language
+        return self._answer(state, outcome, ctx, queued, erased)
+
+    def _answer(
+        self, before: State, outcome: Outcome, ctx: Ctx, queued: bool, erased: bool
+    ) -> Answer:
+        lang = outcome.state.lang or before.lang or ctx.suggested or self.settings.default_language
         rendered = tuple(self.renderer.reply(r, lang) for r in outcome.replies)
-        return Answer(lang, rendered, outcome.state.step, outcome.state.version, queued)
+        return Answer(lang, rendered, outcome.state.step, outcome.state.version, queued, erased)
 
     # The flows' effects, each carried out in the update's unit of work.
 
@@ -463,7 +496,7 @@ class Wegweiser:
 
     async def current(self, address: Address, *, client_language: str | None = None) -> Answer:
         """The current step of a user, shown again without changing anything."""
-        async with self.unit() as uow:
+        async with reading(self.db, self.clock, self.settings.desk) as uow:
             user_id, state = await self._state_of(uow.session, address)
             needs = data_needs(state, None)
             ctx = await self._ctx(uow, user_id or 0, state, needs, client_language)

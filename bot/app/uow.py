@@ -40,3 +40,12 @@ async def unit_of_work(
     """A new unit of work; commits when the block ends, rolls back on an error."""
     async with db.transaction() as session:
         yield UnitOfWork(session, Outbox(session, desk), clock(), lock=not db.is_sqlite)
+
+
+@asynccontextmanager
+async def reading(
+    db: Database, clock: Callable[[], datetime], desk: Address | None
+) -> AsyncIterator[UnitOfWork]:
+    """A unit of work that only reads (showing a step again): no write lock, nothing to commit."""
+    async with db.sessions() as session:
+        yield UnitOfWork(session, Outbox(session, desk), clock(), lock=False)

@@ -56,6 +56,8 @@ class Settings:
     flood_seconds: int = 30
     machine_notice: frozenset[str] = frozenset(LANGUAGES)
     console_url: str | None = None
+    web_chat: bool = False
+    web_chat_origins: tuple[str, ...] = ()
 
     @property
     def desk(self) -> Address | None:
@@ -237,6 +239,25 @@ def load_settings(
                 "CONSOLE_URL: an https:// address such as https://wegweiser.example.org"
             )
 
+    web_chat_raw = env.get("WEB_CHAT", "").strip().lower() or "off"
+    if web_chat_raw not in ("on", "off"):
+        problems.append("WEB_CHAT: on or off")
+    web_chat = web_chat_raw == "on"
+    if web_chat and ports.get("HEALTH_PORT") == 0:
+        problems.append("WEB_CHAT: the web chat needs the bot's HTTP port (HEALTH_PORT, not 0)")
+    origins = tuple(
+        o.strip().rstrip("/") for o in env.get("WEB_CHAT_ORIGINS", "").split(",") if o.strip()
+    )
+    for origin in origins:
+        parsed = urlparse(origin)
+        local = parsed.hostname in ("127.0.0.1", "localhost")
+        secure = parsed.scheme == "https" or (parsed.scheme == "http" and local)
+        if not secure or not parsed.netloc or parsed.path not in ("", "/"):
+            problems.append(
+                "WEB_CHAT_ORIGINS: sites that may embed the chat, comma-separated, "
+                f"such as https://www.stadt.example (not {origin!r})"
+            )
+
     if problems:
         raise ConfigError(problems)
     assert flood is not None
@@ -261,6 +282,8 @@ def load_settings(
         flood_seconds=int(flood.group(2)),
         machine_notice=notice,
         console_url=console_url,
+        web_chat=web_chat,
+        web_chat_origins=origins,
         city=city,
         content_dir=content_dir,
     )

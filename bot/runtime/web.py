@@ -52,7 +52,14 @@ class WebServer:
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            # Open event streams (the web chat) must not hold a stop up.
+            timeout_graceful_shutdown=2,
         )
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Sequence,
     String,
     TypeDecorator,
@@ -447,3 +448,22 @@ class StatsEventRow(Base):
     kind: Mapped[str] = mapped_column(String(24))
     lang: Mapped[str | None] = mapped_column(String(8))
     detail: Mapped[str | None] = mapped_column(String(64))
+
+
+class TranscriptRow(Base):
+    """A message a channel keeps for its reader to see again: the web chat shows the whole
+    conversation after a reload, and messages that arrived while the page was closed.
+    Deleted with the user (/delete, the inactivity purge)."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (Index("ix_transcripts_reader", "channel", "external_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "user" (what they wrote or pressed) or "bot".
+    author: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file_name: Mapped[str | None] = mapped_column(String(128))
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -2,7 +2,8 @@
 
 A user is keyed by the bot's own id in these tables: ``users``, ``identities`` (how each
 channel knows them), ``conversations``, ``bookings``, ``course_subscriptions``,
-``match_subscriptions``, ``cases`` and ``outbox`` (messages to them). Their cases reach
+``match_subscriptions``, ``cases``, ``outbox`` (messages to them) and ``transcripts`` (what
+the web chat shows them again). Their cases reach
 further: the group messages linked to a case (``case_messages``), the case summaries and
 relayed texts sent to the counsellors' group (``outbox`` rows with the case id) and what
 counsellors did (``audit_log``).
@@ -17,6 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.address import Address
+from bot.storage import transcripts
 from bot.storage.cases import CLOSED, OPEN
 from bot.storage.models import (
     AuditRow,
@@ -123,6 +126,13 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
         .where(FaqUnansweredRow.user_id == user_id)
         .order_by(FaqUnansweredRow.id)
     )
+    shown: list[dict[str, Any]] = []
+    for identity in identities:
+        reader = Address(identity.channel, identity.external_id)
+        for entry in await transcripts.since(session, reader, limit=10_000):
+            shown.append(
+                {"at": entry.at, "from": entry.author, **entry.payload, "file": entry.file_name}
+            )
     by_case: dict[int, dict[str, Any]] = {
         c.id: {**as_dict(c), "group_messages": [], "counsellor_actions": []} for c in cases
     }
@@ -147,6 +157,7 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
         "messages": [as_dict(m) for m in messages],
         "unanswered_questions": [as_dict(q, without=("user_id",)) for q in questions],
         "your_actions_in_the_counsellors_group": [as_dict(a) for a in own],
+        "web_chat_transcript": shown,
     }
 
 
@@ -164,6 +175,7 @@ def nothing_stored() -> dict[str, Any]:
         "messages": [],
         "unanswered_questions": [],
         "your_actions_in_the_counsellors_group": [],
+        "web_chat_transcript": [],
     }
 
 
@@ -210,6 +222,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int
         )
     )
     await session.execute(delete(FaqUnansweredRow).where(FaqUnansweredRow.user_id == user_id))
+    await transcripts.erase(session, [Address(i.channel, i.external_id) for i in identities])
     await session.execute(delete(Identity).where(Identity.user_id == user_id))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, BotCommand, Update
@@ -16,7 +17,6 @@ from telegram.request import HTTPXRequest
 from bot.app.conversation import Wegweiser
 from bot.channels.telegram.context import CONTEXT_TYPES, App, BotData, Context
 from bot.channels.telegram.convert import update_kind
-from bot.channels.telegram.flood import FloodGuard
 from bot.channels.telegram.group import on_desk_update, other_group_notice
 from bot.channels.telegram.jobs import PURGE_INTERVAL, purge_job
 from bot.channels.telegram.membership import Membership
@@ -33,6 +33,7 @@ from bot.delivery.ports import ChannelPort
 from bot.delivery.threads import CaseThreads
 from bot.i18n.catalogs import client_codes
 from bot.runtime.config import Settings
+from bot.runtime.flood import FloodGuard
 
 log = logging.getLogger(__name__)
 UPDATE_CONCURRENCY = 64
@@ -155,8 +156,12 @@ async def stop_dispatcher(application: App) -> None:
         log.exception("outbox dispatcher ended with an error")
 
 
-def build_application(settings: Settings, core: Wegweiser) -> App:
-    """The Application for ``core``, talking to ``settings.telegram_api_url``."""
+def build_application(
+    settings: Settings, core: Wegweiser, others: Sequence[ChannelPort] = ()
+) -> App:
+    """The Application for ``core``, talking to ``settings.telegram_api_url``; its outbox
+    dispatcher also delivers for the ``others`` channels served by this process (the web
+    chat), each within its own limits."""
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is required for Telegram")
     # The outbox has its own connections: a wave of reminders never makes a newcomer's reply
@@ -209,11 +214,15 @@ def build_application(settings: Settings, core: Wegweiser) -> App:
         core.db,
         core.renderer,
         lambda: core.content,
-        {CHANNEL: port},
+        {CHANNEL: port, **{other.name: other for other in others}},
         clock=core.clock,
         tz=settings.timezone,
     )
     limits = Limits(per_second=port.per_second, is_group=port.is_group)
+    channel_limits = {
+        other.name: Limits(per_second=other.per_second, private_interval=other.per_chat_interval)
+        for other in others
+    }
     data: BotData = application.bot_data
     data.core = core
     data.outbox_bot = outbox_bot
@@ -224,6 +233,7 @@ def build_application(settings: Settings, core: Wegweiser) -> App:
         limits,
         concurrency=concurrency,
         window=SendWindow(QuietHours.parse(settings.quiet_hours), ZoneInfo(settings.timezone)),
+        channel_limits=channel_limits,
     )
     data.members = Membership()
     data.flood = FloodGuard(settings.flood_messages, settings.flood_seconds)

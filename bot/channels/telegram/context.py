@@ -9,9 +9,9 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.app.conversation import Wegweiser
-from bot.channels.telegram.flood import FloodGuard
 from bot.channels.telegram.membership import Membership
 from bot.delivery.dispatcher import Dispatcher
+from bot.runtime.flood import FloodGuard
 
 
 class BotData:

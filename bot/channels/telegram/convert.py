@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.channels.telegram import callbacks
+from bot.core import buttons as callbacks
 from bot.core.events import (
     ChoiceIn,
     CommandIn,

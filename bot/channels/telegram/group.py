@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.app.desk import DeskMessage, Verdict
-from bot.channels.telegram import callbacks
 from bot.channels.telegram.context import Context
 from bot.channels.telegram.retry import with_retries
 from bot.channels.telegram.texts import PRIVATE_ONLY
+from bot.core import buttons as callbacks
 from bot.core.actions import CaseAction
 from bot.core.messages import N_, Msg
 from bot.i18n.catalogs import suggest_language

@@ -15,18 +15,18 @@ from telegram.error import Forbidden, TelegramError
 from bot.app.admin import AdminContext, AdminError, execute
 from bot.app.console import ConsoleAccess, Role
 from bot.app.conversation import Answer, Wegweiser
-from bot.channels.telegram import callbacks
 from bot.channels.telegram.context import Context
 from bot.channels.telegram.convert import to_event
-from bot.channels.telegram.flood import Verdict
 from bot.channels.telegram.render import html_pieces, keyboard
 from bot.channels.telegram.retry import with_retries
 from bot.channels.telegram.texts import CONSOLE_LINK, CONSOLE_OFF, SLOW_DOWN, SORRY, STOPPED
+from bot.core import buttons as callbacks
 from bot.core.actions import CaseAction, StopCourse, StopNews
 from bot.core.address import Address
 from bot.core.events import CommandIn, InvalidChoiceIn
 from bot.core.messages import N_, Msg, Term
 from bot.i18n.catalogs import suggest_language
+from bot.runtime.flood import Verdict
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram import callbacks
+from bot.core import buttons as callbacks
 from bot.core.actions import Action
 from bot.core.text import escaped_length, split
 from bot.i18n.render import Rendered

@@ -1,7 +1,7 @@
 """Running the bot as a service: polling or webhook, the health endpoint, graceful stop.
 
 The bot's one HTTP port (``HEALTH_PORT``) serves Telegram's webhook (with ``WEBHOOK_URL``),
-``/health`` and the web console (with ``CONSOLE_URL``).
+``/health``, the web console (with ``CONSOLE_URL``) and the web chat (with ``WEB_CHAT=on``).
 
 On SIGTERM or SIGINT the bot stops taking updates, finishes the ones in hand, gives the
 outbox one last run, closes the database and exits, all within ``STOP_BUDGET`` seconds.
@@ -23,9 +23,13 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.app.conversation import Wegweiser
+from bot.app.transcript import Transcript
 from bot.channels.console.web import console_routes
 from bot.channels.telegram.app import build_application, stop_dispatcher
 from bot.channels.telegram.context import App
+from bot.channels.web.chat import WebChat
+from bot.channels.web.hub import Hub
+from bot.channels.web.transport import web_port
 from bot.delivery.dispatcher import Dispatcher
 from bot.runtime.config import Settings
 from bot.runtime.health import Health
@@ -102,6 +106,20 @@ async def stop(application: App) -> None:
         await application.post_shutdown(application)
 
 
+def assemble(settings: Settings, core: Wegweiser) -> tuple[App, WebChat | None]:
+    """The Application and, with ``WEB_CHAT=on``, the web chat: one outbox dispatcher delivers
+    for both (web users' cases go to the same counsellors' group)."""
+    if not settings.web_chat:
+        return build_application(settings, core), None
+    hub = Hub()
+    port = web_port(Transcript(core.db, core.clock), hub)
+    application = build_application(settings, core, others=[port])
+    chat = WebChat(
+        core, hub, origins=settings.web_chat_origins, wake=application.bot_data.dispatcher.wake
+    )
+    return application, chat
+
+
 async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> None:
     """Run until ``stopping`` is set or a stop signal arrives."""
     stopping = stopping or asyncio.Event()
@@ -109,14 +127,16 @@ async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> No
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     core = Wegweiser(settings, Database(settings.database_url))
-    application = build_application(settings, core)
+    application, chat = assemble(settings, core)
     health_server = None
     if settings.health_port:
-        # One port for the webhook, /health and the console: one ASGI app.
+        # One port for the webhook, /health, the console and the web chat: one ASGI app.
         dispatcher: Dispatcher = application.bot_data.dispatcher
         routes = health_routes(Health(core.db, dispatcher, core.clock))
         if settings.console_url:
             routes += console_routes(core)
+        if chat is not None:
+            routes += chat.routes()
         if settings.webhook_url:
             routes += webhook_routes(application, settings)
         health_server = WebServer(web_app(routes), settings.webhook_listen, settings.health_port)
@@ -131,6 +151,8 @@ async def serve(settings: Settings, stopping: asyncio.Event | None = None) -> No
         except TimeoutError:
             log.warning("stop took longer than %.0f s; exiting anyway", STOP_BUDGET)
     finally:
+        if chat is not None:
+            chat.close()
         if health_server is not None:
             await health_server.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,4 +1,5 @@
-"""Every wire format of Telegram's callback data, in one place (at most 64 bytes each).
+"""Every wire format of a button's data, in one place (at most 64 bytes each, Telegram's limit
+for callback data; the web chat uses the same).
 
 - ``<state version>:<option key>``: a choice in a conversation step;
 - ``u:c:<course id>`` and ``u:m:0``: stop the messages about a course, or the course news;

@@ -1,11 +1,12 @@
-"""Polite flood control: past ``limit`` updates in ``seconds``, a user gets one notice and
-their further updates are set aside until the window has room again."""
+"""Polite flood control for every channel: past ``limit`` updates in ``seconds``, a user (or
+any key: a web session, an address) gets one notice and their further updates are set aside
+until the window has room again."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from enum import Enum
 
 
@@ -24,11 +25,11 @@ class FloodGuard:
         self, limit: int, seconds: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limit, self.seconds, self.clock = limit, seconds, clock
-        self._seen: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
+        self._seen: dict[Hashable, deque[float]] = {}
+        self._warned: dict[Hashable, float] = {}
         self._calls = 0
 
-    def check(self, user_id: int) -> Verdict:
+    def check(self, user_id: Hashable) -> Verdict:
         """Count one update of ``user_id`` and judge it."""
         now = self.clock()
         self._calls += 1
