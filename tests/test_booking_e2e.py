@@ -112,7 +112,7 @@ async def test_newcomer_books_and_talks_to_a_counsellor(
     assert "Fall #1" in str(summary["text"])
     assert catalogs.gettext("de", "New case") in str(summary["text"])
     actions = {d.split(":")[2] for _l, d in fake.buttons(summary)}
-    assert actions == {"confirm", "propose", "attended", "noshow", "close"}
+    assert actions == {"confirm", "propose", "attended", "noshow", "checkin", "close"}
 
     # A stranger's button press and message are refused and change nothing.
     before = fake.message_count(8100)

@@ -51,8 +51,9 @@ PATHS = {
     "book_day": ["de", "agree", "new_arrival", "no", "27_plus", "book", "mbe"],
     "book_time": ["de", "agree", "new_arrival", "no", "27_plus", "book", "mbe", "d20261123"],
 }
-# Reached through the core's booking results or /appointments: see test_booking_flow.py.
-ELSEWHERE = {"delete", "book_alt", "booked", "appointments", "reminders"}
+# Reached through the core's booking results or /appointments (see test_booking_flow.py), or
+# a check-in's "problems" button (see test_checkins.py).
+ELSEWHERE = {"delete", "book_alt", "booked", "appointments", "reminders", "checkin_reason"}
 
 
 def _ids(outcome) -> list[str]:  # type: ignore[no-untyped-def]

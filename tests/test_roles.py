@@ -97,6 +97,7 @@ ADMIN_TABLE: dict[str, AdminRow] = {
     "faq_unanswered": AdminRow(
         "/faq_unanswered", "qwrtzp", False, True, setup=("qwrtzp blorf vmxk",)
     ),
+    "checkins": AdminRow("/checkins off no_course", "no_course off", True, True),
 }
 
 
@@ -216,6 +217,7 @@ ACTS: dict[str, Effect] = {
     "button:propose": Effect(told=USER_TOLD["propose"]),
     "button:attended": Effect(booking="attended"),
     "button:noshow": Effect(booking="no_show"),
+    "button:checkin": Effect(),
     "button:close": Effect(case="closed", told=USER_TOLD["close"]),
     "/close": Effect(case="closed", told=USER_TOLD["close"]),
     "relay": Effect(told="relay"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app.courses import Catalogue
 from bot.app.outbox import Outbox
-from bot.content.model import Content
+from bot.content.model import CHECKIN_KINDS, Content
 from bot.core.address import Address
 from bot.core.courses.csvfile import COLUMNS, CourseFileError, read_courses
 from bot.core.faq.snapshot import FaqError
@@ -22,6 +22,7 @@ from bot.core.ids import parse_id
 from bot.core.messages import N_, Msg, Term
 from bot.delivery.intents import ToUser
 from bot.storage import bookings as repo
+from bot.storage import checkins as checkin_store
 from bot.storage import faq as faq_store
 from bot.storage.cases import audit
 from bot.storage.db import Database
@@ -283,6 +284,36 @@ def _faq(name: str) -> Callable[[AdminContext, str], Awaitable[Result]]:
     return go
 
 
+async def _checkins(ctx: AdminContext, args: str) -> Result:
+    """``checkins``: which check-ins are on; ``checkins off KIND`` / ``on KIND`` switches one
+    (planned ones of a kind switched off are dropped when they fall due)."""
+    words = args.split()
+    if words and (
+        len(words) != 2 or words[0] not in ("on", "off") or words[1] not in CHECKIN_KINDS
+    ):
+        raise AdminError(f"usage: checkins [on|off KIND]; kinds: {', '.join(CHECKIN_KINDS)}")
+    async with ctx.db.transaction() as session:
+        if words:
+            await checkin_store.switch(session, words[1], words[0] == "on", ctx.actor_id, ctx.now)
+            await audit(
+                session,
+                actor_id=ctx.actor_id,
+                role="admin",
+                action="checkins",
+                now=ctx.now,
+                detail=f"{words[1]} {words[0]}",
+            )
+        off = await checkin_store.switched_off(session)
+    states = []
+    for kind in CHECKIN_KINDS:
+        rule = ctx.content.checkins.get(kind)
+        if rule is None or not rule.enabled:
+            states.append(f"{kind} off (content)")
+        else:
+            states.append(f"{kind} {'off' if kind in off else 'on'}")
+    return Result("check-ins: " + ", ".join(states))
+
+
 COMMANDS: dict[str, AdminCommand] = {
     command.name: command
     for command in (
@@ -298,6 +329,7 @@ COMMANDS: dict[str, AdminCommand] = {
         AdminCommand("faq_question", "faq_question SLUG LANG TEXT", _faq("faq_question")),
         AdminCommand("faq_add", "faq_add SLUG CATEGORY GERMAN-TEXT", _faq("faq_add")),
         AdminCommand("faq_unanswered", "faq_unanswered", _faq("faq_unanswered")),
+        AdminCommand("checkins", "checkins [on|off KIND]", _checkins),
     )
 }
 

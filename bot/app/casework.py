@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import stats
+from bot.app.checkins import Checkins
 from bot.app.outbox import Outbox
 from bot.core.actions import CASE_VERBS
 from bot.core.address import Address
@@ -49,8 +50,9 @@ async def tell_user(
 class Casework:
     """Cases on one counsellors' desk (``None``: no desk configured, nothing is sent)."""
 
-    def __init__(self, desk: Address | None) -> None:
+    def __init__(self, desk: Address | None, checkins: Checkins | None = None) -> None:
         self.desk = desk
+        self.checkins = checkins
 
     @property
     def available(self) -> bool:
@@ -173,7 +175,14 @@ class Casework:
             )
             await booking_repo.end_booking(session, booking, ended, now)
             await drop_reminders(session, booking.id)
+            if action == "noshow" and self.checkins is not None and case.user_id is not None:
+                await self.checkins.noshow(session, case.user_id, booking.id, now)
             await stats.record(session, now, [(ended, booking.point)], case.language)
+        elif action == "checkin":
+            if self.checkins is None or case.user_id is None:
+                return False
+            if await self.checkins.by_counsellor(session, case.user_id, now) is None:
+                return False
         elif action == "close":
             case.status, case.closed_at = CLOSED, now
             await Outbox(session, self.desk).to_desk(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import stats
 from bot.app.appointments import Appointments, profile
 from bot.app.casework import Casework
+from bot.app.checkins import Checkins
 from bot.app.content import content_from_db, load_files_into_db
 from bot.app.courses import Catalogue, ReminderPlan
 from bot.app.desk import Desk
@@ -31,7 +32,7 @@ from bot.app.uow import UnitOfWork, reading, unit_of_work
 from bot.content.model import Content
 from bot.core.actions import StopCourse, StopNews
 from bot.core.address import Address
-from bot.core.events import CommandIn, Event, TextIn
+from bot.core.events import CheckinIn, CommandIn, Event, TextIn
 from bot.core.faq.snapshot import FaqSnapshot
 from bot.core.messages import Msg, Reply
 from bot.core.rules.timing import QuietHours
@@ -39,6 +40,8 @@ from bot.core.state import State
 from bot.flows.base import (
     Book,
     Cancel,
+    CheckinAnswered,
+    CheckinConsent,
     Ctx,
     Erase,
     Export,
@@ -55,12 +58,13 @@ from bot.i18n.catalogs import Catalogs, suggest_language
 from bot.i18n.render import Rendered, Renderer
 from bot.runtime.config import Settings
 from bot.storage import bookings as booking_repo
+from bot.storage import checkins as checkin_store
 from bot.storage import faq as faq_store
 from bot.storage import identities, transcripts
 from bot.storage.cases import audit, open_case_of
 from bot.storage.courses import upcoming
 from bot.storage.db import Database
-from bot.storage.models import User
+from bot.storage.models import CourseRow, User
 from bot.storage.personal import collect, forget, inactive_users, nothing_stored
 from bot.storage.transcripts import Entry, NewEntry
 from bot.storage.users import load_conversation, save_conversation
@@ -108,6 +112,8 @@ def data_needs(state: State, event: Event | None) -> frozenset[str]:
         needs.add("case")
     if state.step in COURSE_STEPS or command == "reminders":
         needs.add("courses")
+    if isinstance(event, CheckinIn):  # an answer may lead to booking or the courses
+        needs |= {"booking", "case", "courses"}
     return frozenset(needs)
 
 
@@ -128,7 +134,9 @@ class Wegweiser:
         self.renderer = Renderer(self.catalogs, settings.timezone)
         self.clock = clock
         self.appointments = Appointments(settings.timezone)
-        self.casework = Casework(settings.desk)
+        self._content: Content | None = None
+        self.checkins = Checkins(settings.timezone, lambda: self.content)
+        self.casework = Casework(settings.desk, self.checkins)
         self.desk = Desk(db, self.casework, clock)
         self.catalogue = Catalogue(
             ReminderPlan(
@@ -137,7 +145,6 @@ class Wegweiser:
                 tz=ZoneInfo(settings.timezone),
             )
         )
-        self._content: Content | None = None
         self.faq: FaqSnapshot | None = None
 
     async def load_content(self, *, from_files: bool = True) -> Content:
@@ -202,6 +209,8 @@ class Wegweiser:
         if not state.consent:
             return ctx
         session = uow.session
+        if needs & {"booking", "courses"}:
+            ctx = replace(ctx, checkins=await checkin_store.wanted(session, user_id))
         if "booking" in needs:
             ctx = replace(
                 ctx,
@@ -345,6 +354,7 @@ class Wegweiser:
         if booking is not None:
             await self._note(step, "rescheduled" if effect.replaces else "booked", booking.id)
             uow.queued = True
+            await self.checkins.visit(uow.session, step.user_id, booking, uow.now)
             if not effect.replaces:
                 step.counted.append(("booking", effect.point))
         state = step.outcome.state
@@ -366,7 +376,7 @@ class Wegweiser:
     async def _follow(self, step: _Step, effect: Follow) -> None:
         session, now = step.uow.session, step.uow.now
         if effect.follow:
-            await self.catalogue.follow(
+            followed = await self.catalogue.follow(
                 session,
                 user_id=step.user_id,
                 course_id=effect.course_id,
@@ -374,6 +384,9 @@ class Wegweiser:
                 now=now,
             )
             step.counted.append(("follow", None))
+            course = await session.get(CourseRow, effect.course_id) if followed else None
+            if course is not None:
+                step.uow.queued |= await self.checkins.course(session, step.user_id, course, now)
         else:
             await self.catalogue.unfollow(session, user_id=step.user_id, course_id=effect.course_id)
         step.reprompt = True
@@ -403,8 +416,22 @@ class Wegweiser:
         )
         step.counted.append(("unanswered", None))
 
-    async def _open_case(self, step: _Step, _effect: OpenCase) -> None:
-        await self._note(step, "person")
+    async def _open_case(self, step: _Step, effect: OpenCase) -> None:
+        await self._note(step, effect.reason)
+
+    async def _checkin_consent(self, step: _Step, effect: CheckinConsent) -> None:
+        uow = step.uow
+        uow.queued |= await self.checkins.consent(uow.session, step.user_id, effect.yes, uow.now)
+        step.counted.append(("checkins", "yes" if effect.yes else "no"))
+        step.reprompt |= effect.then_prompt
+
+    async def _checkin_answered(self, step: _Step, effect: CheckinAnswered) -> None:
+        uow = step.uow
+        row = await self.checkins.answered(
+            uow.session, step.user_id, effect.checkin_id, effect.answer, uow.now
+        )
+        if row is not None:
+            step.counted.append(("checkin", f"{row.kind}:{effect.answer}"))
 
     async def _relay(self, step: _Step, effect: Relay) -> None:
         step.uow.queued |= await self.casework.relay_from_user(
@@ -426,6 +453,8 @@ class Wegweiser:
         Unanswered: _unanswered,
         OpenCase: _open_case,
         Relay: _relay,
+        CheckinConsent: _checkin_consent,
+        CheckinAnswered: _checkin_answered,
     }
 
     async def erase(self, session: AsyncSession, user_id: int, now: datetime) -> bool:
@@ -460,6 +489,8 @@ class Wegweiser:
                     continue
                 await self.erase(session, user_id, now)
                 erased += 1
+        async with self.db.transaction() as session:
+            await self.checkins.forget_old(session, now)
         if erased:
             async with self.db.transaction() as session:
                 detail = f"{erased} users, {self.settings.inactivity_days} days"

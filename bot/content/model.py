@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,41 @@ class Fact:
     planned: bool = False
 
 
+CheckinKind = Literal[
+    "after_visit",  # the day after the first-counselling visit: did you go?
+    "no_course",  # some days after the visit, if no course is followed: courses starting soon
+    "course_week",  # a week into a followed course: is it going well?
+    "course_half",  # half-way through it
+    "before_exam",  # before its end: the final exams
+    "after_course",  # after it: next steps
+    "counsellor",  # planned by a counsellor from the case
+    "noshow",  # a counsellor marked the visit missed: a new appointment?
+]
+CHECKIN_KINDS: tuple[CheckinKind, ...] = get_args(CheckinKind)
+
+
+@dataclass(frozen=True)
+class CheckinRule:
+    """When one kind of check-in falls due, and what it says.
+
+    Attributes:
+        kind: The check-in.
+        days: Days from its anchor: after the visit (``after_visit``, ``no_course``), after the
+            course's start (``course_week``), before its end (``before_exam``), after its end
+            (``after_course``), after a counsellor planned it (``counsellor``); not used for
+            ``course_half`` (the middle) and ``noshow`` (at once).
+        at: Local time of day it is sent.
+        enabled: Whether the city uses it (admins can also switch it off while the bot runs).
+        text: The question or note (English source; the pack's catalogs translate it).
+    """
+
+    kind: CheckinKind
+    days: int
+    at: time
+    enabled: bool
+    text: str
+
+
 @dataclass(frozen=True)
 class Desk:
     """Who answers "talk to a person", in which languages and within how many hours."""
@@ -228,3 +264,4 @@ class Content:
     facts: dict[str, Fact]
     other_statuses: str | None = None
     desk: Desk | None = None
+    checkins: dict[CheckinKind, CheckinRule] = field(default_factory=dict)

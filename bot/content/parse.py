@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.model import (
+    CHECKIN_KINDS,
     Authority,
     Booking,
+    CheckinKind,
+    CheckinRule,
     Closure,
     Content,
     CounsellingPoint,
@@ -262,6 +265,33 @@ def _desk(data: Mapping[str, Any] | None) -> Desk | None:
     )
 
 
+def _checkins(raw: Mapping[str, Any]) -> dict[CheckinKind, CheckinRule]:
+    rules: dict[CheckinKind, CheckinRule] = {}
+    for key, data in raw.items():
+        where = f"checkin.{key}"
+        kind = next((k for k in CHECKIN_KINDS if k == key), None)
+        if kind is None:
+            raise ContentError(f"{where}: unknown check-in, one of {', '.join(CHECKIN_KINDS)}")
+        if not isinstance(data, dict):
+            raise ContentError(f"{where}: must be a table")
+        days = data.get("days", 0)
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
+            raise ContentError(f"{where}: 'days' must be a whole number from 0 to 365")
+        at_raw = str(data.get("at", "10:00"))
+        try:
+            at = time.fromisoformat(at_raw)
+        except ValueError as exc:
+            raise ContentError(f"{where}: 'at' must be a time such as 10:00") from exc
+        rules[kind] = CheckinRule(
+            kind=kind,
+            days=days,
+            at=at,
+            enabled=bool(data.get("enabled", True)),
+            text=_get(data, "text", where),
+        )
+    return rules
+
+
 def parse_content(raw: Mapping[str, Any], city: str) -> Content:
     """Build checked content from a raw mapping as returned by :func:`read_city`.
 
@@ -313,6 +343,7 @@ def parse_content(raw: Mapping[str, Any], city: str) -> Content:
         },
         other_statuses=raw.get("statuses", {}).get("other"),
         desk=_desk(pack.get("desk")),
+        checkins=_checkins(raw.get("checkin", {})),
     )
     _check_references(content)
     return content
@@ -400,6 +431,7 @@ def _texts(c: Content) -> list[tuple[str, str]]:
     out += [(f"triage #{i + 1}", q.question) for i, q in enumerate(c.triage)]
     if c.desk is not None:
         out.append(("pack.desk.who", c.desk.who))
+    out += [(f"checkin.{k}.text", r.text) for k, r in c.checkins.items()]
     return out
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CaseVerb = Literal["confirm", "propose", "attended", "noshow", "close"]
-CASE_VERBS: tuple[CaseVerb, ...] = ("confirm", "propose", "attended", "noshow", "close")
+from bot.core.checkins import Answer
+
+CaseVerb = Literal["confirm", "propose", "attended", "noshow", "checkin", "close"]
+CASE_VERBS: tuple[CaseVerb, ...] = ("confirm", "propose", "attended", "noshow", "checkin", "close")
 
 
 @dataclass(frozen=True)
@@ -32,4 +34,12 @@ class CaseAction:
     verb: CaseVerb
 
 
-Action = StopCourse | StopNews | CaseAction
+@dataclass(frozen=True)
+class CheckinReply:
+    """A newcomer's answer under a check-in message."""
+
+    checkin_id: int
+    answer: Answer
+
+
+Action = StopCourse | StopNews | CaseAction | CheckinReply

@@ -3,12 +3,21 @@ for callback data; the web chat uses the same).
 
 - ``<state version>:<option key>``: a choice in a conversation step;
 - ``u:c:<course id>`` and ``u:m:0``: stop the messages about a course, or the course news;
-- ``c:<case id>:<verb>``: a counsellor's button on a case.
+- ``c:<case id>:<verb>``: a counsellor's button on a case;
+- ``k:<check-in id>:<answer>``: a newcomer's answer under a check-in message.
 """
 
 from __future__ import annotations
 
-from bot.core.actions import CASE_VERBS, Action, CaseAction, StopCourse, StopNews
+from bot.core.actions import (
+    CASE_VERBS,
+    Action,
+    CaseAction,
+    CheckinReply,
+    StopCourse,
+    StopNews,
+)
+from bot.core.checkins import ANSWERS
 from bot.core.events import ChoiceIn, Event, InvalidChoiceIn
 from bot.core.ids import parse_id
 
@@ -26,6 +35,8 @@ def action(act: Action) -> str:
         return f"u:c:{act.course_id}"
     if isinstance(act, StopNews):
         return "u:m:0"
+    if isinstance(act, CheckinReply):
+        return f"k:{act.checkin_id}:{act.answer}"
     return f"c:{act.case_id}:{act.verb}"
 
 
@@ -48,6 +59,12 @@ def read(data: str | None) -> Event | Action:
         if case_id is None or verb is None:
             return InvalidChoiceIn()
         return CaseAction(case_id, verb)
+    if parts[0] == "k" and len(parts) == 3:
+        checkin_id = parse_id(parts[1])
+        answer = next((a for a in ANSWERS if a == parts[2]), None)
+        if checkin_id is None or answer is None:
+            return InvalidChoiceIn()
+        return CheckinReply(checkin_id, answer)
     version, sep, key = data.partition(":")
     token = parse_id(version)
     if not sep or token is None or not key:

@@ -1,25 +1,20 @@
-"""Check-ins: short questions after the first visit, during the course and after it, as the
-Stuttgart model's accompaniment intends. When each falls due is worked out here, from the
-content pack's schedule; what a newcomer may answer, too. No framework, no storage."""
+"""Check-ins: short questions after the first visit, during the course and after it, the
+accompaniment the first-counselling model intends. When each falls due is worked out here,
+from the content pack's schedule; what a newcomer may answer, too. No framework, no storage."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-CheckinKind = Literal[
-    "after_visit",  # the day after the first-counselling visit: did you go?
-    "no_course",  # some days after the visit, if no course is followed: courses starting soon
-    "course_week",  # a week into a followed course: is it going well?
-    "course_half",  # half-way through it
-    "before_exam",  # before its end: the final exams
-    "after_course",  # after it: next steps
-    "counsellor",  # planned by a counsellor from the case
-    "noshow",  # a counsellor marked the visit missed: a new appointment?
-]
-CHECKIN_KINDS: tuple[CheckinKind, ...] = get_args(CheckinKind)
+from bot.content.model import CHECKIN_KINDS, CheckinKind, CheckinRule
+from bot.core.messages import N_, Msg
+
+__all__ = ["CHECKIN_KINDS", "CheckinKind", "CheckinRule"]
+
 VISIT_KINDS: tuple[CheckinKind, ...] = ("after_visit", "no_course")
 COURSE_KINDS: tuple[CheckinKind, ...] = (
     "course_week",
@@ -63,38 +58,16 @@ NEEDS_HELP: frozenset[Answer] = frozenset({"person", *REASONS})
 
 
 @dataclass(frozen=True)
-class Rule:
-    """When one kind of check-in falls due.
-
-    Attributes:
-        kind: The check-in.
-        days: Days from its anchor: after the visit (``after_visit``, ``no_course``), after the
-            course's start (``course_week``), before its end (``before_exam``), after its end
-            (``after_course``), after a counsellor planned it (``counsellor``); ignored for
-            ``course_half`` (the middle) and ``noshow`` (at once).
-        at: Local time of day it is sent.
-        enabled: Whether the city uses it (admins can switch it off as well).
-        text: The question or note (English source; the pack's catalogs translate it).
-    """
-
-    kind: CheckinKind
-    days: int
-    at: time
-    enabled: bool
-    text: str
-
-
-@dataclass(frozen=True)
 class Schedule:
     """The city's check-ins, by kind."""
 
-    rules: dict[CheckinKind, Rule]
+    rules: Mapping[CheckinKind, CheckinRule]
 
-    def rule(self, kind: CheckinKind) -> Rule | None:
+    def rule(self, kind: CheckinKind) -> CheckinRule | None:
         rule = self.rules.get(kind)
         return rule if rule is not None and rule.enabled else None
 
-    def _on(self, day: date, rule: Rule, tz: ZoneInfo) -> datetime:
+    def _on(self, day: date, rule: CheckinRule, tz: ZoneInfo) -> datetime:
         return datetime.combine(day, rule.at, tzinfo=tz)
 
     def after_visit(self, visit: datetime, tz: ZoneInfo) -> dict[CheckinKind, datetime]:
@@ -107,7 +80,9 @@ class Schedule:
                 due[kind] = self._on(day + timedelta(days=max(rule.days, 1)), rule, tz)
         return due
 
-    def for_course(self, starts: date, ends: date | None, tz: ZoneInfo) -> dict[CheckinKind, datetime]:
+    def for_course(
+        self, starts: date, ends: date | None, tz: ZoneInfo
+    ) -> dict[CheckinKind, datetime]:
         """When a course's check-ins fall due; without an end date only the first week's."""
         due: dict[CheckinKind, datetime] = {}
         week = self.rule("course_week")
@@ -116,10 +91,9 @@ class Schedule:
         if ends is None or ends <= starts:
             return due
         half = self.rule("course_half")
-        if half is not None:
-            middle = starts + (ends - starts) / 2
-            if "course_week" not in due or middle > starts + timedelta(days=week.days if week else 0):
-                due["course_half"] = self._on(middle, half, tz)
+        middle = starts + (ends - starts) / 2
+        if half is not None and middle > starts + timedelta(days=week.days if week else 0):
+            due["course_half"] = self._on(middle, half, tz)
         exam = self.rule("before_exam")
         if exam is not None:
             due["before_exam"] = self._on(max(starts, ends - timedelta(days=exam.days)), exam, tz)
@@ -134,3 +108,32 @@ class Schedule:
         if rule is None:
             return None
         return self._on(now.astimezone(tz).date() + timedelta(days=max(rule.days, 1)), rule, tz)
+
+
+# What the buttons say (newcomers), and how counsellors read the history (in German).
+ANSWER_LABELS: dict[Answer, Msg] = {
+    "went": Msg(N_("Yes, I went")),
+    "missed": Msg(N_("I could not go")),
+    "notneeded": Msg(N_("I do not need it any more")),
+    "fine": Msg(N_("Yes, it is going well")),
+    "problems": Msg(N_("There are problems")),
+    "courses": Msg(N_("Show me courses")),
+    "person": Msg(N_("Talk to a person")),
+    "rebook": Msg(N_("Book a new appointment")),
+    "stop": Msg(N_("Stop check-ins")),
+    "r_time": Msg(N_("The course times")),
+    "r_child": Msg(N_("Childcare")),
+    "r_level": Msg(N_("The level is not right")),
+    "r_money": Msg(N_("Money or costs")),
+    "r_other": Msg(N_("Something else")),
+}
+KIND_LABELS: dict[CheckinKind, Msg] = {
+    "after_visit": Msg(N_("after the first visit")),
+    "no_course": Msg(N_("no course yet")),
+    "course_week": Msg(N_("first course week")),
+    "course_half": Msg(N_("half-way through the course")),
+    "before_exam": Msg(N_("before the exams")),
+    "after_course": Msg(N_("after the course")),
+    "counsellor": Msg(N_("asked for by a counsellor")),
+    "noshow": Msg(N_("missed visit")),
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.checkins import Answer
 from bot.core.rules.schedule import FreeSlot
 
 
@@ -71,6 +72,14 @@ class BookingFailed:
     already_booked: bool = False
 
 
+@dataclass(frozen=True)
+class CheckinIn:
+    """A button under a check-in message: the answer to check-in ``checkin_id``."""
+
+    checkin_id: int
+    answer: Answer
+
+
 Event = (
     TextIn
     | ChoiceIn
@@ -80,4 +89,5 @@ Event = (
     | UnsupportedIn
     | BookingDone
     | BookingFailed
+    | CheckinIn
 )

@@ -33,6 +33,7 @@ StepName = Literal[
     "course_time",
     "course_weeks",
     "reminders",
+    "checkin_reason",
 ]
 STEP_NAMES: frozenset[str] = frozenset(get_args(StepName))
 START_STEP: StepName = "language"

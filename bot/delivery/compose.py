@@ -11,8 +11,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.content.model import Content
-from bot.core.actions import Action, CaseAction, CaseVerb, StopCourse, StopNews
+from bot.core.actions import Action, CaseAction, CaseVerb, CheckinReply, StopCourse, StopNews
+from bot.core.checkins import ANSWER_LABELS, KIND_LABELS, OFFERED
 from bot.core.courses.cards import card
 from bot.core.labels import AGE, LANGUAGE_NAMES, YES_NO
 from bot.core.messages import N_, Arg, Clock, Day, Lines, Msg, Named, Term, When, counted
@@ -20,6 +23,7 @@ from bot.core.rules.timing import course_start
 from bot.delivery.dispatcher import Skip
 from bot.delivery.intents import (
     CaseNote,
+    Checkin,
     CourseNews,
     CourseStart,
     Intent,
@@ -32,14 +36,17 @@ from bot.delivery.intents import (
 from bot.delivery.ports import CaseRef, ChannelPort, Desk, Outgoing
 from bot.i18n.render import Renderer
 from bot.storage import bookings as booking_repo
-from bot.storage.courses import to_view
+from bot.storage import checkins as checkin_store
+from bot.storage.courses import to_view, upcoming
 from bot.storage.db import Database
 from bot.storage.models import (
     CaseRow,
+    CheckinRow,
     CourseRow,
     CourseSubscriptionRow,
     MatchSubscriptionRow,
     OutboxRow,
+    User,
 )
 from bot.storage.users import as_utc
 
@@ -51,6 +58,7 @@ EVENTS = {
     "cancelled": N_("Appointment cancelled"),
     "rescheduled": N_("Appointment changed"),
     "person": N_("Wants to talk to a person"),
+    "checkin": N_("Asks for help after a check-in"),
 }
 COURSE_EVENTS = {
     "changed": N_("A course you follow has changed:"),
@@ -62,6 +70,7 @@ CASE_BUTTONS: tuple[tuple[CaseVerb, str], ...] = (
     ("propose", N_("Propose another time")),
     ("attended", N_("Attended")),
     ("noshow", N_("No-show")),
+    ("checkin", N_("Plan a check-in")),
     ("close", N_("Close")),
 )
 
@@ -168,6 +177,8 @@ class Composer:
             await self._course_news(row, intent)
         elif isinstance(intent, CaseNote):
             await self._case_note(row, intent)
+        elif isinstance(intent, Checkin):
+            await self._checkin(row, intent)
         elif isinstance(intent, RelayToDesk):
             case = await self._case(intent.case_id)
             head = Msg(
@@ -254,10 +265,82 @@ class Composer:
                     {"point": named, "when": When(as_utc(booking.starts_at))},
                 )
             )
+        lines += await self._checkin_history(stored.user_id)
         title = Msg(N_("Case #{number}"), {"number": Term(str(case.id))})
         buttons = tuple((Msg(label), CaseAction(case.id, verb)) for verb, label in CASE_BUTTONS)
         message = self._outgoing(Lines(tuple(lines)), COUNSELLOR_LANGUAGE, title, buttons)
         await self._desk(row).post(row.address, case, message)
+
+    async def _checkin_history(self, user_id: int | None) -> list[Arg]:
+        """The newcomer's answered check-ins, for the case (codes only, no free text)."""
+        if user_id is None:
+            return []
+        async with self.db.sessions() as session:
+            rows = [r for r in await checkin_store.history(session, user_id) if r.answer]
+        if not rows:
+            return []
+        lines: list[Arg] = [Msg(N_("Check-ins:"))]
+        for r in rows:
+            answer = ANSWER_LABELS.get(r.answer, Term(str(r.answer)))  # type: ignore[call-overload]
+            if r.reason:
+                reason = ANSWER_LABELS.get(r.reason, Term(r.reason))  # type: ignore[call-overload]
+                answer = Msg(N_("{answer}: {reason}"), {"answer": answer, "reason": reason})
+            kind = KIND_LABELS.get(r.kind, Term(r.kind))  # type: ignore[call-overload]
+            day = Day(as_utc(r.answered_at or r.due_at).astimezone(self.tz).date())
+            lines.append(
+                Msg(N_("{kind}, {day}: {answer}"), {"kind": kind, "day": day, "answer": answer})
+            )
+        return [Lines(tuple(lines), bullet=False)]
+
+    async def _checkin(self, row: OutboxRow, intent: Checkin) -> None:
+        """A check-in, if it is still wanted and still makes sense."""
+        content = self.content()
+        extra: list[Arg] = []
+        async with self.db.sessions() as session:
+            checkin = await session.get(CheckinRow, intent.checkin_id)
+            if checkin is None or checkin.answered_at is not None:
+                raise Skip("check-in gone or answered")
+            user = await session.get(User, checkin.user_id)
+            asked_by_us = checkin.kind in ("counsellor", "noshow")
+            if user is None or user.checkins is False or (not asked_by_us and not user.checkins):
+                raise Skip("check-ins not wanted")
+            rule = content.checkins.get(checkin.kind)  # type: ignore[call-overload]
+            off = await checkin_store.switched_off(session)
+            if rule is None or not rule.enabled or checkin.kind in off:
+                raise Skip("check-in switched off")
+            if checkin.booking_id is not None:
+                booking = await booking_repo.get_booking(session, checkin.booking_id)
+                wanted = "no_show" if checkin.kind == "noshow" else booking_repo.ACTIVE
+                if booking is None or booking.status != wanted:
+                    raise Skip("visit cancelled, moved or marked")
+                point = content.points.get(booking.point)
+                named: Arg = Named(point.name, point.name_de) if point else Term(booking.point)
+                start = as_utc(booking.starts_at)
+                extra.append(Msg(N_("{point}: {when}"), {"point": named, "when": When(start)}))
+            if checkin.course_id is not None:
+                course = await session.get(CourseRow, checkin.course_id)
+                key = (checkin.user_id, checkin.course_id)
+                if course is None or await session.get(CourseSubscriptionRow, key) is None:
+                    raise Skip("course no longer followed")
+                if course.status != "active":
+                    raise Skip("course cancelled")
+                extra.append(card(1, to_view(course)))
+            if checkin.kind == "no_course":
+                followed = await session.scalar(
+                    select(CourseSubscriptionRow.course_id)
+                    .where(CourseSubscriptionRow.user_id == checkin.user_id)
+                    .limit(1)
+                )
+                if followed is not None:
+                    raise Skip("follows a course")
+                today = self.clock().astimezone(self.tz).date()
+                soon = [c for c in await upcoming(session, today, limit=3)]
+                extra = [card(i + 1, c) for i, c in enumerate(soon)]
+            lang = user.language or COUNSELLOR_LANGUAGE
+        answers = (*OFFERED.get(checkin.kind, ()), "stop")  # type: ignore[call-overload]
+        buttons = tuple((ANSWER_LABELS[a], CheckinReply(checkin.id, a)) for a in answers)
+        body = Lines((Msg(rule.text), *extra))
+        await self._to_user(row, self._outgoing(body, lang, Msg(N_("Check-in")), buttons))
 
     async def _course_for(self, row: OutboxRow, course_id: int, match: int | None) -> CourseRow:
         """The course a message is about, if the reader still wants to hear of it."""

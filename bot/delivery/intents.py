@@ -186,6 +186,21 @@ class CaseClosed:
         return cls(int(data["case_id"]))
 
 
+@dataclass(frozen=True)
+class Checkin:
+    """A check-in: its text, dates and buttons are worked out when it is sent."""
+
+    kind: ClassVar[str] = "checkin"
+    checkin_id: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"checkin_id": self.checkin_id}
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> Checkin:
+        return cls(int(data["checkin_id"]))
+
+
 Intent = (
     ToUser
     | RelayToUser
@@ -195,6 +210,7 @@ Intent = (
     | CaseNote
     | RelayToDesk
     | CaseClosed
+    | Checkin
 )
 KINDS: dict[str, type[Intent]] = {
     cls.kind: cls
@@ -207,6 +223,7 @@ KINDS: dict[str, type[Intent]] = {
         CaseNote,
         RelayToDesk,
         CaseClosed,
+        Checkin,
     )
 }
 # Kinds that go to the counsellors' desk rather than to a newcomer.

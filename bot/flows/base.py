@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from bot.content.model import Content
+from bot.core.checkins import Answer
 from bot.core.courses.matching import CourseView
 from bot.core.faq.snapshot import FaqSnapshot
 from bot.core.messages import Reply
@@ -59,6 +60,23 @@ class Follow:
 
 
 @dataclass(frozen=True)
+class CheckinConsent:
+    """The newcomer said whether they want check-ins (``False`` also stops them); with
+    ``then_prompt`` the core shows the step again afterwards (with the offer answered)."""
+
+    yes: bool
+    then_prompt: bool = False
+
+
+@dataclass(frozen=True)
+class CheckinAnswered:
+    """The newcomer answered check-in ``checkin_id`` (a reason is an answer too)."""
+
+    checkin_id: int
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class FollowNews:
     """Ask for news of new matching courses (``filters`` is ``None``: stop)."""
 
@@ -77,7 +95,19 @@ class Export:
     """Send the user everything stored about them: a summary and a file (/mydata)."""
 
 
-Effect = Erase | Book | Cancel | OpenCase | Relay | Follow | FollowNews | Unanswered | Export
+Effect = (
+    Erase
+    | Book
+    | Cancel
+    | OpenCase
+    | Relay
+    | Follow
+    | FollowNews
+    | Unanswered
+    | Export
+    | CheckinConsent
+    | CheckinAnswered
+)
 ERASE = Erase()
 EXPORT = Export()
 
@@ -104,6 +134,8 @@ class Ctx:
         wants_news: Whether the user asked for news of new matching courses.
         faq: The FAQ to answer typed questions with.
         inactivity_days: After how many days without a message a user is deleted.
+        checkins: Whether the user wants check-ins (``None``: not asked yet; loaded with the
+            booking and course steps).
     """
 
     content: Content
@@ -123,6 +155,7 @@ class Ctx:
     wants_news: bool = False
     faq: FaqSnapshot | None = None
     inactivity_days: int = 180
+    checkins: bool | None = None
 
 
 @dataclass(frozen=True)

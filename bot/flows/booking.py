@@ -32,6 +32,7 @@ from bot.core.messages import (
 from bot.core.rules.routing import AGE_BANDS, counselling, decide
 from bot.core.rules.schedule import BookingView, FreeSlot
 from bot.core.state import State
+from bot.flows import checkins
 from bot.flows.base import Book, Cancel, Ctx, Outcome
 from bot.flows.guidance import point_lines, where_lines
 
@@ -334,13 +335,14 @@ class BookedStep:
         if booking is None:
             return AppointmentsStep().prompt(state, ctx)
         reply = confirmation(ctx, state, booking)
-        return [
-            Reply(
-                reply.body, title=reply.title, attachment=reply.attachment, options=BOOKED_OPTIONS
-            )
-        ]
+        shown = Reply(
+            reply.body, title=reply.title, attachment=reply.attachment, options=BOOKED_OPTIONS
+        )
+        return checkins.with_offer([shown], ctx)
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key in checkins.OFFER_KEYS:
+            return checkins.consent(state.go("menu", remember=False), key)
         booking = _booking(ctx, state.answers.get("booking"))
         if booking is None:
             return Outcome(state.go("appointments", remember=False), ())

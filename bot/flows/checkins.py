@@ -7,9 +7,10 @@ from any step. Answers that need a person open (or add to) the case in the couns
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
-from bot.core.checkins import REASONS, Answer
+from bot.core.checkins import ANSWER_LABELS, REASONS
 from bot.core.events import CheckinIn
 from bot.core.messages import N_, Msg, Option, Reply
 from bot.core.state import State
@@ -26,18 +27,11 @@ OFFER_KEYS = frozenset({OFFER_YES.key, OFFER_NO.key})
 AGREED = N_("Thank you. I will check in with you. Under every message you can say stop.")
 DECLINED = N_("All right. I will not check in with you. You can write to me at any time.")
 STOPPED = N_("I will not check in with you any more. You can write to me at any time.")
-THANKS_WENT = N_("Thank you. Good that you went. Your counselling service will help you on.")
+THANKS_WENT = N_("Thank you. Good that you went. Your counselling service will keep helping you.")
 THANKS_FINE = N_("Thank you. Good to hear. Good luck with your course!")
 THANKS_NOTED = N_("Thank you for telling me.")
-REBOOK = N_("No problem. Choose a new time for your visit:")
+REBOOK = N_("No problem. Let us find a new appointment.")
 WHY = N_("I am sorry to hear that. What is the problem?")
-REASON_LABELS: dict[Answer, Msg] = {
-    "r_time": Msg(N_("The course times")),
-    "r_child": Msg(N_("Childcare")),
-    "r_level": Msg(N_("The level is not right")),
-    "r_money": Msg(N_("Money or costs")),
-    "r_other": Msg(N_("Something else")),
-}
 PASSED_ON = N_(
     "Thank you. I have passed this on to the counsellors. A counsellor will write to you here."
 )
@@ -46,18 +40,21 @@ ASK_PROVIDER = N_(
 )
 
 
-def offer(ctx: Ctx) -> list[Reply]:
-    """The check-in offer, if the newcomer has not answered it yet."""
-    if ctx.checkins is not None:
-        return []
-    return [Reply(Msg(OFFER), options=(OFFER_YES, OFFER_NO))]
+def with_offer(replies: list[Reply], ctx: Ctx) -> list[Reply]:
+    """A step's replies with the check-in offer after them, if the newcomer has not answered
+    it yet: the step's buttons move under the offer (buttons only ever end an answer)."""
+    if ctx.checkins is not None or not replies:
+        return replies
+    *before, last = replies
+    question = Reply(Msg(OFFER), options=(OFFER_YES, OFFER_NO, *last.options))
+    return [*before, replace(last, options=()), question]
 
 
-def consent(state: State, key: str, then: tuple[Option, ...]) -> Outcome:
-    """The answer to the offer, with ``then`` (the step's own buttons) under it."""
+def consent(after: State, key: str) -> Outcome:
+    """The answer to the offer; the core then shows the step ``after``."""
     yes = key == OFFER_YES.key
-    reply = Reply(Msg(AGREED if yes else DECLINED), options=then)
-    return Outcome(state, (reply,), (CheckinConsent(yes),))
+    reply = Reply(Msg(AGREED if yes else DECLINED))
+    return Outcome(after, (reply,), (CheckinConsent(yes, then_prompt=True),))
 
 
 class CheckinReasonStep:
@@ -66,7 +63,7 @@ class CheckinReasonStep:
     name: Final = "checkin_reason"
 
     def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        options = tuple(Option(key, label) for key, label in REASON_LABELS.items())
+        options = tuple(Option(key, ANSWER_LABELS[key]) for key in REASONS)
         return [Reply(Msg(WHY), options=(*options, TO_MENU))]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
@@ -74,7 +71,7 @@ class CheckinReasonStep:
         checkin = state.answers.get("checkin", "")
         if key not in REASONS or not checkin.isdigit():
             return Outcome(menu, ())
-        answered = CheckinAnswered(int(checkin), key)  # type: ignore[arg-type]
+        answered = CheckinAnswered(int(checkin), key)
         return _help(menu, ctx, answered)
 
 
@@ -82,8 +79,6 @@ def _help(menu: State, ctx: Ctx, answered: CheckinAnswered) -> Outcome:
     """A counsellor hears of it: a new case, or a note on the open one."""
     if not ctx.counselling_available:
         return Outcome(menu, (Reply(Msg(ASK_PROVIDER)),), (answered,))
-    if ctx.open_case:
-        return Outcome(menu, (Reply(Msg(PASSED_ON)),), (answered, OpenCase("checkin")))
     return Outcome(menu, (Reply(Msg(PASSED_ON)),), (answered, OpenCase("checkin")))
 
 

@@ -25,6 +25,7 @@ from bot.core.messages import (
 )
 from bot.core.rules.routing import decide
 from bot.core.state import State, StepName
+from bot.flows import checkins
 from bot.flows.base import Ctx, Follow, FollowNews, Outcome
 from bot.flows.guidance import fact_args
 
@@ -113,11 +114,10 @@ class CoursesStep:
 
     name: Final = "courses"
 
-    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+    def _options(self, state: State, ctx: Ctx) -> tuple[list[CourseView], list[Option]]:
         found = _found(state, ctx)
         page = int(state.answers.get("cf_page", "0") or 0)
         shown = found[page * PAGE : (page + 1) * PAGE]
-        near = filters_of(state).near
         options: list[Option] = [
             Option(
                 f"follow{c.id}", Msg(N_("Follow course {number}"), {"number": page * PAGE + i + 1})
@@ -132,6 +132,13 @@ class CoursesStep:
             Option("news", Msg(N_("Tell me about new courses"))),
             MENU,
         ]
+        return found, options
+
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
+        found, options = self._options(state, ctx)
+        page = int(state.answers.get("cf_page", "0") or 0)
+        shown = found[page * PAGE : (page + 1) * PAGE]
+        near = filters_of(state).near
         stop = _admission_stop(state, ctx)
         if not shown:
             body: Arg = Lines(
@@ -147,9 +154,13 @@ class CoursesStep:
                     len(found),
                 )
             body = Lines((*stop, head, _summary(state), *cards))
-        return [Reply(body, title=Msg(N_("Courses for you")), options=tuple(options))]
+        courses = Reply(body, title=Msg(N_("Courses for you")), options=tuple(options))
+        # Someone who follows a course is asked once whether they want check-ins.
+        return checkins.with_offer([courses], ctx) if ctx.followed else [courses]
 
     def choose(self, state: State, key: str, ctx: Ctx) -> Outcome:
+        if key in checkins.OFFER_KEYS:
+            return checkins.consent(state, key)
         if key == "menu":
             return Outcome(state.go("menu", remember=False), ())
         if key == "filters":

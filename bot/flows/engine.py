@@ -12,6 +12,7 @@ from dataclasses import replace
 from bot.core.events import (
     BookingDone,
     BookingFailed,
+    CheckinIn,
     ChoiceIn,
     CommandIn,
     Event,
@@ -22,10 +23,12 @@ from bot.core.events import (
 )
 from bot.core.messages import N_, Msg, Option, Reply
 from bot.core.state import START_STEP, State
+from bot.flows import checkins
 from bot.flows.base import (
     EXPORT,
     Book,
     Cancel,
+    CheckinConsent,
     Ctx,
     Erase,
     Follow,
@@ -43,6 +46,7 @@ from bot.flows.booking import (
     BookTimeStep,
     after_booking,
 )
+from bot.flows.checkins import CheckinReasonStep
 from bot.flows.consent import (
     DeclinedStep,
     DeleteStep,
@@ -93,6 +97,7 @@ STEPS: dict[str, Step] = {
         CourseTimeStep(),
         CourseWeeksStep(),
         RemindersStep(),
+        CheckinReasonStep(),
     )
 }
 BOOKING_STEPS = frozenset(
@@ -278,7 +283,11 @@ def _back(state: State) -> State:
 
 def _continue(outcome: Outcome, ctx: Ctx) -> Outcome:
     """Add the next step's prompt, unless the core must act first or the user was erased."""
-    if any(isinstance(e, Erase | Book | Cancel | Follow | FollowNews) for e in outcome.effects):
+    if any(
+        isinstance(e, Erase | Book | Cancel | Follow | FollowNews)
+        or (isinstance(e, CheckinConsent) and e.then_prompt)
+        for e in outcome.effects
+    ):
         return outcome  # the core acts first, then shows the next step
     replies = (*outcome.replies, *prompt(outcome.state, ctx))
     return Outcome(outcome.state, replies, outcome.effects)
@@ -295,6 +304,13 @@ def handle(state: State, event: Event, ctx: Ctx) -> Outcome:
     if isinstance(event, InvalidChoiceIn):
         stale = Msg(N_("This button is no longer valid. Here is the current step."))
         return _say(state, ctx, Reply(stale))
+    if isinstance(event, CheckinIn):
+        if not state.consent:
+            return Outcome(state, tuple(prompt(state, ctx)))
+        answered = checkins.answer(state, event, ctx)
+        # A thank-you leaves the user where they were; a new step shows itself.
+        moved = answered.state.step != state.step
+        return _continue(answered, ctx) if moved else answered
     if isinstance(event, BookingDone | BookingFailed):
         if state.step not in ("book_time", "book_alt"):
             return Outcome(state, tuple(prompt(state, ctx)))

@@ -83,6 +83,9 @@ class User(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set when Telegram said the user blocked the bot (403); cleared when they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Check-ins: None = not asked yet, True = wanted, False = declined or stopped.
+    checkins: Mapped[bool | None] = mapped_column(Boolean)
+    checkins_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Identity(Base):
@@ -467,3 +470,34 @@ class TranscriptRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     file_name: Mapped[str | None] = mapped_column(String(128))
     file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CheckinRow(Base):
+    """A check-in planned for a newcomer and, once answered, the answer (a code, never text).
+    Deleted with the user; answered ones are deleted after ``CHECKIN_KEEP_DAYS``."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        USER_ID, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    booking_id: Mapped[int | None] = mapped_column(Integer)
+    course_id: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class CheckinSwitchRow(Base):
+    """An admin switched a kind of check-in off (or on again) while the bot runs."""
+
+    __tablename__ = "checkin_switches"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

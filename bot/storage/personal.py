@@ -2,9 +2,9 @@
 
 A user is keyed by the bot's own id in these tables: ``users``, ``identities`` (how each
 channel knows them), ``conversations``, ``bookings``, ``course_subscriptions``,
-``match_subscriptions``, ``cases``, ``outbox`` (messages to them) and ``transcripts`` (what
-the web chat shows them again). Their cases reach
-further: the group messages linked to a case (``case_messages``), the case summaries and
+``match_subscriptions``, ``cases``, ``outbox`` (messages to them), ``transcripts`` (what
+the web chat shows them again) and ``checkins`` (planned check-ins, answer codes). Their
+cases reach further: the group messages linked to a case (``case_messages``), the case summaries and
 relayed texts sent to the counsellors' group (``outbox`` rows with the case id) and what
 counsellors did (``audit_log``).
 """
@@ -27,6 +27,7 @@ from bot.storage.models import (
     BookingRow,
     CaseMessageRow,
     CaseRow,
+    CheckinRow,
     Conversation,
     CourseRow,
     CourseSubscriptionRow,
@@ -126,6 +127,9 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
         .where(FaqUnansweredRow.user_id == user_id)
         .order_by(FaqUnansweredRow.id)
     )
+    checkins = await session.scalars(
+        select(CheckinRow).where(CheckinRow.user_id == user_id).order_by(CheckinRow.due_at)
+    )
     shown: list[dict[str, Any]] = []
     for identity in identities:
         reader = Address(identity.channel, identity.external_id)
@@ -158,6 +162,7 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, Any]:
         "unanswered_questions": [as_dict(q, without=("user_id",)) for q in questions],
         "your_actions_in_the_counsellors_group": [as_dict(a) for a in own],
         "web_chat_transcript": shown,
+        "checkins": [as_dict(c, without=("user_id",)) for c in checkins],
     }
 
 
@@ -176,6 +181,7 @@ def nothing_stored() -> dict[str, Any]:
         "unanswered_questions": [],
         "your_actions_in_the_counsellors_group": [],
         "web_chat_transcript": [],
+        "checkins": [],
     }
 
 
@@ -222,6 +228,7 @@ async def forget(session: AsyncSession, user_id: int, now: datetime) -> list[int
         )
     )
     await session.execute(delete(FaqUnansweredRow).where(FaqUnansweredRow.user_id == user_id))
+    await session.execute(delete(CheckinRow).where(CheckinRow.user_id == user_id))
     await transcripts.erase(session, [Address(i.channel, i.external_id) for i in identities])
     await session.execute(delete(Identity).where(Identity.user_id == user_id))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_id))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.core import buttons as callbacks
+from bot.core.actions import CheckinReply
 from bot.core.events import (
+    CheckinIn,
     ChoiceIn,
     CommandIn,
     Event,
@@ -46,7 +48,9 @@ def to_event(update: Update) -> Event | None:
     """The event in an update of a private chat, or ``None`` if there is nothing to answer."""
     if update.callback_query is not None:
         pressed = callbacks.read(update.callback_query.data)
-        # Buttons under outbox messages are handled before; here they are out of place.
+        if isinstance(pressed, CheckinReply):  # an answer under a check-in message
+            return CheckinIn(pressed.checkin_id, pressed.answer)
+        # Other buttons under outbox messages are handled before; here they are out of place.
         return pressed if isinstance(pressed, ChoiceIn | InvalidChoiceIn) else InvalidChoiceIn()
     message = update.message
     if message is None:

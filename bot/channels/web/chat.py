@@ -44,9 +44,9 @@ from bot.channels.web.hub import Hub
 from bot.channels.web.render import MAX_LABEL, as_json, reply_entry, user_entry
 from bot.channels.web.session import COOKIE, new_token, preferred_language, reader, valid
 from bot.core import buttons
-from bot.core.actions import StopCourse, StopNews
+from bot.core.actions import CheckinReply, StopCourse, StopNews
 from bot.core.address import Address
-from bot.core.events import ChoiceIn, CommandIn, Event, InvalidChoiceIn, TextIn
+from bot.core.events import CheckinIn, ChoiceIn, CommandIn, Event, InvalidChoiceIn, TextIn
 from bot.core.messages import Msg, Term
 from bot.core.notices import COMMANDS, SLOW_DOWN, SORRY, STOPPED, TAGLINE
 from bot.i18n.catalogs import RTL_LANGUAGES
@@ -329,7 +329,13 @@ class WebChat:
                 await self.transcript.append(address, [user_entry(said), _stored(stopped)])
                 self.hub.notify(address.id)
                 return lang, [_notice(stopped)], False, False
-            event = action if isinstance(action, ChoiceIn) else InvalidChoiceIn()
+            event = (
+                CheckinIn(action.checkin_id, action.answer)
+                if isinstance(action, CheckinReply)
+                else action
+                if isinstance(action, ChoiceIn)
+                else InvalidChoiceIn()
+            )
         else:
             return None
         lock = self._locks.get(address.id)
