@@ -381,3 +381,56 @@ async def test_someone_who_says_no_gets_none_and_is_not_asked_again(
         key = next(d.split(":", 1)[1] for _l, d in fake.buttons(shown[-1]) if ":show" in d)
         again = await user.press(key)
         assert not any("ci_yes" in d for m in again for _l, d in fake.buttons(m))
+
+
+@pytest.mark.e2e
+async def test_a_missed_visit_gets_one_rebooking_offer_and_admins_switch_check_ins_off(
+    fake: FakeBotApi, db_url: str, catalogs: Catalogs
+) -> None:
+    admin = 4242
+    fake.send_text(GROUP, "Willkommen", user_id=COUNSELLOR, message_thread_id=1, language_code="de")
+    env = {"COUNSELLOR_CHAT_ID": str(GROUP), "ADMIN_IDS": str(admin), "FLOOD_LIMIT": "200/30"}
+    async with running(fake, db_url, **env) as bot:
+        dispatcher: Dispatcher = bot.app.bot_data.dispatcher
+        dispatcher.limits.now = lambda: bot.clock.now.timestamp()
+        fake.send_command(admin, "/checkins off no_course", language_code="en")
+        reply = await fake.await_messages(admin, 1)
+        assert "no_course off" in str(reply[-1]["text"])
+        user = User(fake, 9700, language_code="ro")
+        await book(user, "ro")
+        await user.press("ci_yes")
+        async with bot.core.db.sessions() as session:
+            due = {r.kind: r.due_at for r in await session.scalars(select(CheckinRow))}
+        assert set(due) == {"after_visit"}  # "no course yet" is off
+
+        # The visit passes; the counsellor marks it missed: one friendly offer, at once.
+        await run_at(bot, due["after_visit"] - timedelta(hours=22))  # noon, not quiet
+        await fake.await_for(lambda: any(fake.buttons(m) for m in group_texts(fake)))
+        summary = next(m for m in group_texts(fake) if fake.buttons(m))
+        noshow = next(d for _l, d in fake.buttons(summary) if d.endswith(":noshow"))
+        for _ in range(2):  # a second press changes nothing
+            queued = fake.press_button(GROUP, summary["message_id"], noshow, user_id=COUNSELLOR)
+            query = str(queued["callback_query"]["id"])
+            await fake.await_for(lambda q=query: fake.callback_answer(q) is not None)
+        await run_at(bot, bot.clock.now + timedelta(seconds=1))
+        offers = checkin_messages(fake, 9700)
+        assert len(offers) == 1
+        keys = [d.rsplit(":", 1)[1] for _l, d in fake.buttons(offers[0])]
+        assert keys == ["rebook", "notneeded", "stop"]
+        # "Did you go?" does not come after that.
+        await run_at(bot, due["after_visit"] + timedelta(minutes=1))
+        assert len(checkin_messages(fake, 9700)) == 1
+        # One tap leads to the booking steps.
+        data = next(d for _l, d in fake.buttons(offers[0]) if d.endswith(":rebook"))
+        shown = await user.press_raw(offers[0]["message_id"], data)
+        keys = {d.split(":", 1)[1] for m in shown for _l, d in fake.buttons(m)}
+        assert {"mbe", "jmd"} & keys
+
+        # /delete erases the check-ins with everything else.
+        await user.say("/delete")
+        message_id, erase = user.button_data("erase")
+        before = fake.message_count(9700)
+        fake.press_button(9700, message_id, erase, language_code="ro")
+        await fake.await_messages(9700, before + 1)
+        async with bot.core.db.sessions() as session:
+            assert (await session.scalars(select(CheckinRow))).all() == []

@@ -2,7 +2,8 @@
 
 What is counted: conversations started, languages chosen, consents, results shown (by route),
 bookings, attended and no-show visits (by point), course follows, wishes for course news (by
-district, time and childcare), questions the bot could not answer (by language). A count
+district, time and childcare), questions the bot could not answer (by language), check-ins
+wanted or not (yes/no) and their answers (by check-in and answer). A count
 under ``K_MIN`` is never shown or exported (k-anonymity): it reads "< 5".
 """
 
@@ -36,6 +37,8 @@ KINDS = (
     "follow",
     "wish",
     "unanswered",
+    "checkins",
+    "checkin",
 )
 
 

@@ -478,6 +478,8 @@ class Console:
         ("no_show", "detail"),
         ("wish", "detail"),
         ("unanswered", "lang"),
+        ("checkins", "detail"),
+        ("checkin", "detail"),
     )
 
     async def statistics(self, request: Request, staff: Staff) -> Response:
