@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -27,23 +27,16 @@ from bot.runtime.config import ConfigError
 from bot.runtime.web import web_app
 from bot.storage.db import Database
 from bot.storage.models import Identity, TranscriptRow
-from tests.conftest import FIXED_NOW, settings_for
+from tests.conftest import settings_for
+from tests.test_booking_e2e import MovableClock
 from tests.webclient import WebUser, keys, text
 
 URL = "http://chat.test"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Served:
-    def __init__(self, core: Wegweiser, chat: WebChat, clock: Clock) -> None:
+    def __init__(self, core: Wegweiser, chat: WebChat, clock: MovableClock) -> None:
         self.core, self.chat, self.clock = core, chat, clock
         self.app = web_app(chat.routes())
         self.users: list[WebUser] = []
@@ -63,7 +56,7 @@ class Served:
 
 
 async def serving(db_url: str, **env: str) -> AsyncIterator[Served]:
-    clock = Clock()
+    clock = MovableClock()
     core = Wegweiser(settings_for(db_url, WEB_CHAT="on", **env), Database(db_url), clock=clock)
     await core.load_content()
     chat = WebChat(core, Hub(), origins=core.settings.web_chat_origins, clock=lambda: 0.0)

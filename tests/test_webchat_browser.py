@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from bot.app.conversation import Wegweiser
@@ -26,11 +26,12 @@ from bot.storage.models import TranscriptRow
 from tests.conftest import settings_for
 from tests.fakeapi import FakeBotApi
 from tests.test_booking_e2e import COUNSELLOR, GROUP, MovableClock, group_texts
-from tests.test_console_browser import CHROMIUM, PHONE, SHOTS, no_sideways_scroll
+from tests.test_console_browser import PHONE, SHOTS, browser, no_sideways_scroll
 from tests.test_console_browser import pytestmark as browser_marks
 from tests.test_serve_e2e import free_port
 
 pytestmark = browser_marks
+__all__ = ["browser"]  # the browser fixture, shared with the console's tests
 
 
 @dataclass
@@ -68,14 +69,6 @@ async def running(fake: FakeBotApi, db_url: str) -> AsyncIterator[Running]:
         chat.close()
         await server.stop()
         await stop_polling(application)
-
-
-@pytest.fixture()
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        await launched.close()
 
 
 async def shot(page: Page, name: str) -> None:
