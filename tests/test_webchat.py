@@ -22,6 +22,7 @@ from bot.channels.web.transport import web_port
 from bot.core.messages import Msg
 from bot.delivery.compose import Composer
 from bot.delivery.dispatcher import Dispatcher, Limits
+from bot.flows.checkins import THANKS_WENT
 from bot.i18n.bidi import strip_controls
 from bot.runtime.config import ConfigError
 from bot.runtime.web import web_app
@@ -367,3 +368,34 @@ def test_web_chat_settings_are_checked(env: dict[str, str], problem: str) -> Non
     with pytest.raises(ConfigError) as error:
         settings_for("sqlite+aiosqlite:///:memory:", **env)
     assert problem in str(error.value)
+
+
+@SQLITE_ONLY
+async def test_check_ins_reach_the_web_chat_and_are_answered_there(web: Served) -> None:
+    user = web.user(accept_language="fa")
+    await to_result(user, "fa")
+    await user.press("book")
+    days = await user.press("mbe")
+    times = await user.press(next(k for k in keys(days[-1]) if k.startswith("d")))
+    await user.press(next(k for k in keys(times[-1]) if k.startswith("s")))
+    await user.press("ci_yes")
+    port = web_port(Transcript(web.core.db, web.core.clock), web.chat.hub)
+    composer = Composer(
+        web.core.db,
+        web.core.renderer,
+        lambda: web.core.content,
+        {"web": port},
+        clock=web.clock,
+        tz=web.core.settings.timezone,
+    )
+    dispatcher = Dispatcher(
+        web.core.db, composer, web.clock, Limits(per_second=100, private_interval=0.0)
+    )
+    web.clock.now += timedelta(days=3)  # the day after the visit, past 10:00
+    await dispatcher.run_once()
+    shown = (await user.open())["messages"]
+    checkin = next(m for m in shown if any(d.startswith("k:") for _l, d in m["buttons"]))
+    label, data = next((lbl, d) for lbl, d in checkin["buttons"] if d.endswith(":went"))
+    answered = await user.post({"press": data, "label": label})
+    thanks = web.core.text(Msg(THANKS_WENT), "fa")
+    assert [m["body"] for m in answered["messages"] if m["from"] == "bot"] == [thanks]

@@ -55,6 +55,7 @@ class Authority:
     details: dict[str, Detail] = field(default_factory=dict)
     phone_hours: Hours | None = None
     term: str = ""
+    opening: Opening | None = None
 
     @property
     def short(self) -> str:
@@ -69,6 +70,19 @@ class Window:
     weekdays: tuple[int, ...]
     opens: time
     closes: time
+
+
+@dataclass(frozen=True)
+class Opening:
+    """When a place is open to visitors (``windows`` empty: not known); shown only if
+    confirmed."""
+
+    windows: tuple[Window, ...]
+    provenance: Provenance
+
+    @property
+    def showable(self) -> bool:
+        return self.provenance.confirmed and bool(self.windows)
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,7 @@ class CounsellingPoint:
     online: bool = False
     details: dict[str, Detail] = field(default_factory=dict)
     booking: Booking | None = None
+    opening: Opening | None = None
 
     @property
     def findable(self) -> bool:

@@ -24,6 +24,7 @@ from bot.content.model import (
     Fact,
     Hours,
     Note,
+    Opening,
     Provenance,
     Route,
     Rule,
@@ -33,7 +34,8 @@ from bot.content.model import (
 )
 
 CONTENT_ROOT = Path(__file__).parent / "packs"
-DETAIL_KEYS = ("address", "phone", "website")
+# "stop": the nearest public-transport stop and its lines, as signs name them.
+DETAIL_KEYS = ("address", "phone", "website", "stop")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -123,6 +125,7 @@ def _authority(key: str, data: Mapping[str, Any]) -> Authority:
         details=_details(data, where),
         phone_hours=_hours(data.get("phone_hours"), f"{where}.phone_hours"),
         term=str(data.get("term", "")),
+        opening=_opening(data.get("opening"), f"{where}.opening"),
     )
 
 
@@ -143,12 +146,10 @@ def _clock(value: Any, where: str) -> time:
     return time.fromisoformat(value)
 
 
-def _booking(data: Mapping[str, Any] | None, where: str) -> Booking | None:
-    if data is None:
-        return None
+def _windows(raw: list[Any], where: str, name: str) -> tuple[Window, ...]:
     windows = []
-    for i, w in enumerate(_get(data, "hours", where, list)):
-        wwhere = f"{where}.hours[{i}]"
+    for i, w in enumerate(raw):
+        wwhere = f"{where}.{name}[{i}]"
         days = _get(w, "weekdays", wwhere, list)
         if not days or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
             raise ContentError(f"{wwhere}: weekdays must be numbers 0 (Monday) to 6")
@@ -159,6 +160,21 @@ def _booking(data: Mapping[str, Any] | None, where: str) -> Booking | None:
         if closes <= opens:
             raise ContentError(f"{wwhere}: closes must be after opens")
         windows.append(Window(tuple(days), opens, closes))
+    return tuple(windows)
+
+
+def _opening(data: Mapping[str, Any] | None, where: str) -> Opening | None:
+    """Visiting hours: ``windows`` (empty if not known) with their source."""
+    if data is None:
+        return None
+    windows = _windows(_get(data, "windows", where, list), where, "windows")
+    return Opening(windows, _provenance(data, where))
+
+
+def _booking(data: Mapping[str, Any] | None, where: str) -> Booking | None:
+    if data is None:
+        return None
+    windows = _windows(_get(data, "hours", where, list), where, "hours")
     closures = tuple(
         Closure(
             _date(c.get("first"), f"{where}.closures[{i}].first"),
@@ -196,6 +212,7 @@ def _point(key: str, data: Mapping[str, Any]) -> CounsellingPoint:
         online=bool(data.get("online", False)),
         details=_details(data, where),
         booking=_booking(data.get("booking"), f"{where}.booking"),
+        opening=_opening(data.get("opening"), f"{where}.opening"),
     )
 
 

@@ -34,7 +34,7 @@ from bot.core.rules.schedule import BookingView, FreeSlot
 from bot.core.state import State
 from bot.flows import checkins
 from bot.flows.base import Book, Cancel, Ctx, Outcome
-from bot.flows.guidance import point_lines, where_lines
+from bot.flows.guidance import point_lines, visit_lines, where_lines
 
 NO_FREE_TIMES = N_(
     "There are no free times there in the next 14 days. Please choose another place or try "
@@ -268,7 +268,7 @@ def confirmation(ctx: Ctx, state: State, booking: BookingView) -> Reply:
     point = ctx.content.points[booking.point]
     named = Named(point.name, point.name_de)
     address = point.details.get("address")
-    where = where_lines(address) or [Msg(point.ask)]
+    where = (where_lines(address) or [Msg(point.ask)]) + visit_lines(point.details, point.opening)
     bring: list[Arg] = [Msg(N_("this confirmation, on your phone or printed"))]
     try:
         routes = decide(ctx.content, state.answers).routes if state.answers.get("status") else ()

@@ -9,10 +9,20 @@ from decimal import Decimal
 from typing import Final
 from urllib.parse import quote
 
-from bot.content.model import Authority, Content, CounsellingPoint, Detail, Note, Route
+from bot.content.model import (
+    Authority,
+    Content,
+    CounsellingPoint,
+    Detail,
+    Note,
+    Opening,
+    Route,
+    Window,
+)
 from bot.core.messages import (
     N_,
     Arg,
+    DayNames,
     LanguageNames,
     Lines,
     ListOf,
@@ -111,6 +121,7 @@ def _contact(authority: Authority) -> list[Arg]:
     if website is not None and website.showable:
         lines.append(Msg(N_("Website: {url}"), {"url": Term(website.value)}))
     lines += where_lines(authority.details.get("address"))
+    lines += visit_lines(authority.details, authority.opening)
     lines.append(Msg(authority.ask))
     return lines
 
@@ -160,8 +171,34 @@ def where_lines(address: Detail | None) -> list[Arg]:
     ]
 
 
-def _address_lines(details: Mapping[str, Detail]) -> list[Arg]:
-    lines = where_lines(details.get("address"))
+def visit_lines(details: Mapping[str, Detail], opening: Opening | None) -> list[Arg]:
+    """How to get there and when: the nearest stop and the opening hours, if confirmed."""
+    lines: list[Arg] = []
+    stop = details.get("stop")
+    if stop is not None and stop.showable:
+        lines.append(Msg(N_("Nearest stop: {stop}"), {"stop": Term(stop.value)}))
+    if opening is not None and opening.showable:
+        hours = ListOf(tuple(_window(w) for w in opening.windows))
+        lines.append(Msg(N_("Opening hours: {hours}"), {"hours": hours}))
+    return lines
+
+
+def _window(window: Window) -> Msg:
+    days = sorted(set(window.weekdays))
+    run = len(days) > 2 and days == list(range(days[0], days[-1] + 1))
+    named: Arg = Weekdays(days[0], days[-1]) if run else DayNames(tuple(days))
+    return Msg(
+        N_("{days} {opens}–{closes}"),
+        {
+            "days": named,
+            "opens": Term(window.opens.strftime("%H:%M")),
+            "closes": Term(window.closes.strftime("%H:%M")),
+        },
+    )
+
+
+def _address_lines(details: Mapping[str, Detail], opening: Opening | None = None) -> list[Arg]:
+    lines = where_lines(details.get("address")) + visit_lines(details, opening)
     phone = details.get("phone")
     if phone is not None and phone.showable:
         lines.append(Msg(N_("Phone: {phone}"), {"phone": Term(phone.value)}))
@@ -182,7 +219,7 @@ def map_link(address: str) -> str:
 def point_lines(point: CounsellingPoint) -> list[Arg]:
     """A counselling point: its name, whom it serves, and how to find it."""
     lines: list[Arg] = [Named(point.name, point.name_de), Msg(point.serves)]
-    lines += _address_lines(point.details)
+    lines += _address_lines(point.details, point.opening)
     if not point.findable and not point.online:
         lines.append(Msg(point.ask))
     return lines
