@@ -51,6 +51,20 @@ class Served:
         self.users.append(user)
         return user
 
+    def dispatcher(self) -> Dispatcher:
+        """The outbox dispatcher of the web chat alone, on the test's clock."""
+        port = web_port(Transcript(self.core.db, self.core.clock), self.chat.hub)
+        composer = Composer(
+            self.core.db,
+            self.core.renderer,
+            lambda: self.core.content,
+            {"web": port},
+            clock=self.clock,
+            tz=self.core.settings.timezone,
+        )
+        limits = Limits(per_second=100, private_interval=0.0)
+        return Dispatcher(self.core.db, composer, self.clock, limits)
+
     async def rows(self, model: type) -> int:
         async with self.core.db.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(model)) or 0)
@@ -247,18 +261,7 @@ async def test_reminders_reach_the_transcript_and_the_open_page(web: Served) -> 
     assert b"BEGIN:VCALENDAR" in ics.content
 
     # The outbox delivers to the web chat like to Telegram; an open page is woken at once.
-    port = web_port(Transcript(web.core.db, web.core.clock), web.chat.hub)
-    composer = Composer(
-        web.core.db,
-        web.core.renderer,
-        lambda: web.core.content,
-        {"web": port},
-        clock=web.clock,
-        tz=web.core.settings.timezone,
-    )
-    dispatcher = Dispatcher(
-        web.core.db, composer, web.clock, Limits(per_second=100, private_interval=0.0)
-    )
+    dispatcher = web.dispatcher()
     address = reader(user.http.cookies[COOKIE])
     before = (await user.open())["messages"][-1]["id"]
     stream = web.chat._stream(address, before)
@@ -379,18 +382,7 @@ async def test_check_ins_reach_the_web_chat_and_are_answered_there(web: Served) 
     times = await user.press(next(k for k in keys(days[-1]) if k.startswith("d")))
     await user.press(next(k for k in keys(times[-1]) if k.startswith("s")))
     await user.press("ci_yes")
-    port = web_port(Transcript(web.core.db, web.core.clock), web.chat.hub)
-    composer = Composer(
-        web.core.db,
-        web.core.renderer,
-        lambda: web.core.content,
-        {"web": port},
-        clock=web.clock,
-        tz=web.core.settings.timezone,
-    )
-    dispatcher = Dispatcher(
-        web.core.db, composer, web.clock, Limits(per_second=100, private_interval=0.0)
-    )
+    dispatcher = web.dispatcher()
     web.clock.now += timedelta(days=3)  # the day after the visit, past 10:00
     await dispatcher.run_once()
     shown = (await user.open())["messages"]
