@@ -83,6 +83,9 @@ def test_file_level_problems() -> None:
     assert (1, "type") in columns and (1, "colour") in columns
     with pytest.raises(CourseFileError, match="same provider and code as line 2"):
         read_courses(f"{HEADER}\n{GOOD}\n{GOOD}\n")
+    # A stray carriage return inside a field (found by the fuzz run) is a file error, not a crash.
+    with pytest.raises(CourseFileError, match="not readable as CSV"):
+        read_courses(HEADER + "\n" + GOOD.replace("C1", "C\r1") + "\n")
     # Comma-separated, German dates and weekday lists are fine too.
     comma = (
         HEADER.replace(";", ",") + "\n" + GOOD.replace(";", ",").replace("2027-01-04", "04.01.2027")

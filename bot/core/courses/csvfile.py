@@ -88,13 +88,16 @@ _YES = {
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in the file: line number (1 = header), column, what is wrong."""
+    """One problem in the file: line number (1 = header; 0 = the file as a whole), column, what
+    is wrong."""
 
     line: int
     column: str
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return self.message
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
@@ -230,6 +233,13 @@ def _row(line: int, row: dict[str, str], errors: list[RowError]) -> Course | Non
 
 def read_courses(text: str) -> list[Course]:
     """Parse a whole file; raises :class:`CourseFileError` with every problem if any row is bad."""
+    try:
+        return _read(text)
+    except csv.Error as exc:  # e.g. a stray carriage return inside a field
+        raise CourseFileError([RowError(0, "-", f"not readable as CSV: {exc}")]) from None
+
+
+def _read(text: str) -> list[Course]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CourseFileError([RowError(1, "-", "the file is empty")])
