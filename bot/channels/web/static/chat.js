@@ -75,7 +75,14 @@
       link.className = "file";
       link.href = base + "/api/file/" + m.id;
       link.setAttribute("download", m.file);
-      link.textContent = ui.download.replace("{file}", "\u2068" + m.file + "\u2069");
+      // The file name keeps its own direction inside a right-to-left sentence.
+      var parts = ui.download.split("{file}");
+      var name = document.createElement("bdi");
+      name.dir = "ltr";
+      name.textContent = m.file;
+      link.appendChild(document.createTextNode(parts[0] || ""));
+      link.appendChild(name);
+      link.appendChild(document.createTextNode(parts[1] || ""));
       div.appendChild(link);
     }
     if (m.buttons && m.buttons.length) {
