@@ -24,6 +24,12 @@ PRIVACY_TEXT = N_(
     "See your data: send /mydata.\n"
     "Delete: send /delete at any time."
 )
+# What the web chat and the check-ins add to it.
+PRIVACY_MORE = N_(
+    "In the web chat I store a random code from your browser instead of a Telegram ID. I also "
+    "store our messages there, so that you can read them again. If you said yes to check-ins, "
+    "I store when they are due and your answers. /delete deletes this too."
+)
 
 
 def period(days: int) -> Msg:
@@ -43,9 +49,9 @@ DECLINED_TEXT = N_(
 )
 
 
-def privacy_notice(inactivity_days: int) -> Msg:
+def privacy_notice(inactivity_days: int) -> Lines:
     """The privacy notice, also shown by /privacy."""
-    return Msg(PRIVACY_TEXT, {"period": period(inactivity_days)})
+    return Lines((Msg(PRIVACY_TEXT, {"period": period(inactivity_days)}), Msg(PRIVACY_MORE)))
 
 
 CONSENT_OPTIONS = (
