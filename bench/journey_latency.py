@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,6 +228,22 @@ def drop_pg_database(admin_url: str, url: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def bench_database(kind: str, admin_url: str) -> Iterator[tuple[str, Path]]:
+    """A scratch working folder and a fresh database in it (SQLite) or on the server
+    (PostgreSQL, dropped afterwards): (database URL, folder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if kind != "postgres":
+            yield f"sqlite:///{work}/bench.db", work
+            return
+        db_url = create_pg_database(admin_url)
+        try:
+            yield db_url, work
+        finally:
+            drop_pg_database(admin_url, db_url)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -235,12 +253,7 @@ def main() -> int:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        if args.database == "postgres":
-            db_url = create_pg_database(args.postgres_url)
-        else:
-            db_url = f"sqlite:///{work}/bench.db"
+    with bench_database(args.database, args.postgres_url) as (db_url, work):
         env = {**os.environ, "DATABASE_URL": db_url}
         ours = asyncio.run(
             measure("wegweiser", args.users, [sys.executable, "-m", "bot", "run"], env, work)
@@ -250,8 +263,6 @@ def main() -> int:
                 "echo", args.users, [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, work
             )
         )
-        if args.database == "postgres":
-            drop_pg_database(args.postgres_url, db_url)
 
     print(f"{args.users} concurrent newcomers, database {args.database}, {os.cpu_count()} cores")
     header = ("bot", "replies", "p50 ms", "p99 ms", "first p50", "first p99", "wall s", "errors")

@@ -19,7 +19,6 @@ import resource
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.journey_latency import (  # noqa: E402
     LANGS,
     PATHS,
-    create_pg_database,
-    drop_pg_database,
+    bench_database,
     pct,
     start_process,
 )
@@ -132,17 +130,8 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        if args.database == "postgres":
-            db_url = create_pg_database(args.postgres_url)
-        else:
-            db_url = f"sqlite:///{work}/bench.db"
-        try:
-            load = asyncio.run(measure(args.sessions, {**os.environ, "DATABASE_URL": db_url}, work))
-        finally:
-            if args.database == "postgres":
-                drop_pg_database(args.postgres_url, db_url)
+    with bench_database(args.database, args.postgres_url) as (db_url, work):
+        load = asyncio.run(measure(args.sessions, {**os.environ, "DATABASE_URL": db_url}, work))
     print(
         f"{args.sessions} concurrent web sessions, database {args.database}, {os.cpu_count()} cores"
     )

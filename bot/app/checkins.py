@@ -49,9 +49,12 @@ class Checkins:
         *,
         booking_id: int | None = None,
         course_id: int | None = None,
+        off: frozenset[str] | None = None,
     ) -> bool:
         """Plan one check-in unless it is planned already or switched off."""
-        if due <= now - timedelta(days=1) or kind in await store.switched_off(session):
+        if off is None:
+            off = await store.switched_off(session)
+        if due <= now - timedelta(days=1) or kind in off:
             return False
         planned = await store.find(
             session, user_id, kind, booking_id=booking_id, course_id=course_id
@@ -69,24 +72,42 @@ class Checkins:
         self, session: AsyncSession, user_id: int, booking: BookingRow, now: datetime
     ) -> bool:
         """A visit was booked: its check-ins, if the user wants them."""
-        if await store.wanted(session, user_id) is not True:
-            return False
-        planned = False
-        start = booking.starts_at
-        for kind, due in self.schedule.after_visit(start, self.tz).items():
-            planned |= await self._plan(session, user_id, kind, due, now, booking_id=booking.id)
-        return planned
+        due_times = self.schedule.after_visit(booking.starts_at, self.tz)
+        return await self._plan_wanted(session, user_id, due_times, now, booking_id=booking.id)
 
     async def course(
         self, session: AsyncSession, user_id: int, course: CourseRow, now: datetime
     ) -> bool:
         """A course is followed: its check-ins, if the user wants them."""
-        if await store.wanted(session, user_id) is not True:
-            return False
-        planned = False
         due_times = self.schedule.for_course(course.starts_on, course.ends_on, self.tz)
+        return await self._plan_wanted(session, user_id, due_times, now, course_id=course.id)
+
+    async def _plan_wanted(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        due_times: dict[CheckinKind, datetime],
+        now: datetime,
+        *,
+        booking_id: int | None = None,
+        course_id: int | None = None,
+    ) -> bool:
+        """Plan a visit's or a course's check-ins for a user who wants them."""
+        if not due_times or await store.wanted(session, user_id) is not True:
+            return False
+        off = await store.switched_off(session)  # once for all of them
+        planned = False
         for kind, due in due_times.items():
-            planned |= await self._plan(session, user_id, kind, due, now, course_id=course.id)
+            planned |= await self._plan(
+                session,
+                user_id,
+                kind,
+                due,
+                now,
+                booking_id=booking_id,
+                course_id=course_id,
+                off=off,
+            )
         return planned
 
     async def consent(self, session: AsyncSession, user_id: int, yes: bool, now: datetime) -> bool:

@@ -334,7 +334,7 @@ class Composer:
                 if followed is not None:
                     raise Skip("follows a course")
                 today = self.clock().astimezone(self.tz).date()
-                soon = [c for c in await upcoming(session, today, limit=3)]
+                soon = await upcoming(session, today, limit=3)
                 extra = [card(i + 1, c) for i, c in enumerate(soon)]
             lang = user.language or COUNSELLOR_LANGUAGE
         answers = (*OFFERED.get(checkin.kind, ()), "stop")  # type: ignore[call-overload]

@@ -114,10 +114,11 @@ class CoursesStep:
 
     name: Final = "courses"
 
-    def _options(self, state: State, ctx: Ctx) -> tuple[list[CourseView], list[Option]]:
+    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
         found = _found(state, ctx)
         page = int(state.answers.get("cf_page", "0") or 0)
         shown = found[page * PAGE : (page + 1) * PAGE]
+        near = filters_of(state).near
         options: list[Option] = [
             Option(
                 f"follow{c.id}", Msg(N_("Follow course {number}"), {"number": page * PAGE + i + 1})
@@ -132,13 +133,6 @@ class CoursesStep:
             Option("news", Msg(N_("Tell me about new courses"))),
             MENU,
         ]
-        return found, options
-
-    def prompt(self, state: State, ctx: Ctx) -> list[Reply]:
-        found, options = self._options(state, ctx)
-        page = int(state.answers.get("cf_page", "0") or 0)
-        shown = found[page * PAGE : (page + 1) * PAGE]
-        near = filters_of(state).near
         stop = _admission_stop(state, ctx)
         if not shown:
             body: Arg = Lines(

@@ -20,7 +20,6 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -41,7 +40,7 @@ from bot.app.conversation import Answer, Wegweiser
 from bot.app.transcript import Transcript
 from bot.channels.web import texts
 from bot.channels.web.hub import Hub
-from bot.channels.web.render import MAX_LABEL, as_json, reply_entry, user_entry
+from bot.channels.web.render import MAX_LABEL, as_json, reply_entry, unsaved_json, user_entry
 from bot.channels.web.session import COOKIE, new_token, preferred_language, reader, valid
 from bot.core import buttons
 from bot.core.actions import CheckinReply, StopCourse, StopNews
@@ -51,7 +50,7 @@ from bot.core.messages import Msg, Term
 from bot.core.notices import COMMANDS, SLOW_DOWN, SORRY, STOPPED, TAGLINE
 from bot.i18n.catalogs import RTL_LANGUAGES
 from bot.runtime.flood import FloodGuard, Verdict
-from bot.storage.transcripts import Entry, NewEntry
+from bot.storage.transcripts import NewEntry
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -421,16 +420,8 @@ def _typed(text: str) -> Event:
 
 
 def _notice(text: str) -> dict[str, Any]:
-    """A message shown once and not kept (a notice about this very post)."""
-    return {
-        "id": 0,
-        "from": "bot",
-        "title": None,
-        "body": text,
-        "buttons": [],
-        "columns": 1,
-        "file": None,
-    }
+    """A notice about this very post, shown once and not kept."""
+    return unsaved_json(_stored(text))
 
 
 def _stored(text: str) -> NewEntry:
@@ -438,11 +429,4 @@ def _stored(text: str) -> NewEntry:
 
 
 def _unsaved(answer: Answer) -> list[dict[str, Any]]:
-    shown = []
-    for reply in answer.replies:
-        entry = reply_entry(reply, answer.version)
-        shown.append(as_json(Entry(0, _EPOCH, entry.author, entry.payload, None)))
-    return shown
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+    return [unsaved_json(reply_entry(r, answer.version)) for r in answer.replies]

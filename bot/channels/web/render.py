@@ -42,12 +42,21 @@ def user_entry(text: str) -> NewEntry:
 
 def as_json(entry: Entry) -> dict[str, Any]:
     """One transcript entry for the page."""
+    return _json(entry.id, entry.author, entry.payload, entry.file_name)
+
+
+def unsaved_json(entry: NewEntry) -> dict[str, Any]:
+    """A message shown once and kept nowhere (id 0: the page does not count it as read)."""
+    return _json(0, entry.author, entry.payload, None)
+
+
+def _json(entry_id: int, author: str, payload: dict[str, Any], file: str | None) -> dict[str, Any]:
     return {
-        "id": entry.id,
-        "from": entry.author,
-        "title": entry.payload.get("title"),
-        "body": entry.payload.get("body", ""),
-        "buttons": entry.payload.get("buttons", []),
-        "columns": entry.payload.get("columns", 1),
-        "file": entry.file_name,
+        "id": entry_id,
+        "from": author,
+        "title": payload.get("title"),
+        "body": payload.get("body", ""),
+        "buttons": payload.get("buttons", []),
+        "columns": payload.get("columns", 1),
+        "file": file,
     }
