@@ -287,3 +287,38 @@ def test_limits_survive_a_clock_that_steps_back() -> None:
     assert limits.available() >= 1
     assert limits.wait("5") == 0.0
     assert limits.try_acquire("5")
+
+
+async def test_stopping_while_marks_are_written_lets_the_write_finish(db: Database) -> None:
+    """A stop must not cancel the marking transaction half-way (a cancelled rollback leaves a
+    broken connection and a traceback in the log); the marks are written, then it ends."""
+    clock = Clock()
+    await add(db, "a", 1, T0)
+    recorder = Recorder()
+    sender = Dispatcher(db, recorder, clock, Limits(per_second=30))
+    writing, finish = asyncio.Event(), asyncio.Event()
+    cancelled = False
+    flush = sender._flush_marks
+
+    async def slow_flush() -> None:
+        nonlocal cancelled
+        if sender._sent:
+            writing.set()
+            try:
+                await finish.wait()
+            except asyncio.CancelledError:
+                cancelled = True
+                raise
+        await flush()
+
+    sender._flush_marks = slow_flush  # type: ignore[method-assign]
+    stopping = asyncio.Event()
+    loop = asyncio.create_task(sender.serve(stopping))
+    await asyncio.wait_for(writing.wait(), 5)
+    stopping.set()
+    await asyncio.sleep(0.2)  # the stop is under way while the marks are being written
+    finish.set()
+    await asyncio.wait_for(loop, 5)
+    assert not cancelled
+    assert recorder.sent == ["a"]
+    assert await states(db) == {"a": "sent"}

@@ -351,7 +351,10 @@ class Dispatcher:
             self._wake.set()
 
         self._batch_marks = True
-        marks = asyncio.create_task(self._mark_continuously(stopping))
+        # The marking loop is told to end, never cancelled: a cancel inside its transaction
+        # would break the connection's rollback.
+        marks_done = asyncio.Event()
+        marks = asyncio.create_task(self._mark_continuously(marks_done))
         try:
             while not stopping.is_set():
                 self._wake.clear()
@@ -377,7 +380,7 @@ class Dispatcher:
         finally:
             if tasks:
                 await asyncio.gather(*list(tasks), return_exceptions=True)
-            marks.cancel()
+            marks_done.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await marks
             self._batch_marks = False
@@ -386,8 +389,8 @@ class Dispatcher:
             except Exception:  # the rows stay "sending" and go out again after a restart
                 log.exception("outbox: could not mark the last sent messages")
 
-    async def _mark_continuously(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
+    async def _mark_continuously(self, done: asyncio.Event) -> None:
+        while not done.is_set():
             await asyncio.sleep(MARK_INTERVAL)
             try:
                 await self._flush_marks()
