@@ -251,13 +251,15 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--profile", type=Path, help="write the bot's cProfile stats here")
     args = parser.parse_args()
+    bot = [sys.executable, "-m", "bot", "run"]
+    if args.profile is not None:
+        bot[1:1] = ["-m", "cProfile", "-o", str(args.profile.resolve())]
 
     with bench_database(args.database, args.postgres_url) as (db_url, work):
         env = {**os.environ, "DATABASE_URL": db_url}
-        ours = asyncio.run(
-            measure("wegweiser", args.users, [sys.executable, "-m", "bot", "run"], env, work)
-        )
+        ours = asyncio.run(measure("wegweiser", args.users, bot, env, work))
         echo = asyncio.run(
             measure(
                 "echo", args.users, [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, work

@@ -322,3 +322,54 @@ async def test_stopping_while_marks_are_written_lets_the_write_finish(db: Databa
     assert not cancelled
     assert recorder.sent == ["a"]
     assert await states(db) == {"a": "sent"}
+
+
+async def test_a_claim_asks_the_limits_only_for_the_rows_it_takes(db: Database) -> None:
+    """The query reads twice the limit (some may be dropped or held); asking the limits for
+    the rest spent their budget and marked their chats busy for a second, so a wave of
+    reminders went out in bursts with one-second holes (issue 10: 0.7 of the limit)."""
+    from bot.storage.outbox import claim_due
+
+    for i in range(6):
+        await add(db, f"m{i}", 100 + i, T0)
+    asked: list[tuple[str, str]] = []
+
+    def may_send(to: tuple[str, str]) -> bool:
+        asked.append(to)
+        return True
+
+    async with db.transaction() as session:
+        claim = await claim_due(session, T0, 2, skip_locked=False, may_send=may_send)
+    assert [r.idempotency_key for r in claim.rows] == ["m0", "m1"]
+    assert asked == [("telegram", "100"), ("telegram", "101")]
+    assert claim.waiting == set()
+
+
+async def test_a_wave_is_sent_at_the_limit_without_holes(db: Database) -> None:
+    """A continuous run against a limit: the rate between the first and the last message is
+    the limit's, and no message waits a second for a chat that never got one."""
+    clock = Clock()
+    for i in range(120):
+        await add(db, f"w{i}", 1000 + i, T0)
+    sent_at: list[float] = []
+    now = [0.0]
+
+    async def send(row: OutboxRow) -> None:
+        sent_at.append(now[0])
+
+    limits = Limits(per_second=40, now=lambda: now[0])
+    sender = Dispatcher(db, send, clock, limits, concurrency=16)
+    stopping = asyncio.Event()
+    loop = asyncio.create_task(sender.serve(stopping))
+    for _ in range(4000):
+        if len(sent_at) == 120:
+            break
+        now[0] += 0.005  # limits' time runs on at 5 ms per look
+        await asyncio.sleep(0.001)
+    stopping.set()
+    await asyncio.wait_for(loop, 5)
+    assert len(sent_at) == 120
+    gaps = [b - a for a, b in itertools.pairwise(sent_at)]
+    assert max(gaps) < 0.5
+    # 20 at once (half a second's budget), the other 100 at 40 a second
+    assert sent_at[-1] - sent_at[0] <= 100 / (40 * 0.99) + 0.3

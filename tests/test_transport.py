@@ -9,6 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.transport import TelegramDesk, TelegramTransport
 from bot.core.actions import CaseAction, StopNews
 from bot.delivery.dispatcher import Blocked, Permanent, Retry
@@ -18,9 +19,18 @@ from tests.fakeapi import FakeBotApi
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture()
-async def transport(fake: FakeBotApi) -> AsyncIterator[TelegramTransport]:
-    bot = Bot(fake.token, base_url=f"{fake.url}/bot", request=HTTPXRequest(read_timeout=0.5))
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def transport(
+    fake: FakeBotApi, request: pytest.FixtureRequest
+) -> AsyncIterator[TelegramTransport]:
+    """The bot's own client (aiohttp) and python-telegram-bot's default (httpx) must map
+    Telegram's refusals alike."""
+    client = (
+        AiohttpRequest(read_timeout=0.5)
+        if request.param == "aiohttp"
+        else HTTPXRequest(read_timeout=0.5)
+    )
+    bot = Bot(fake.token, base_url=f"{fake.url}/bot", request=client)
     async with bot:
         yield TelegramTransport(bot)
 

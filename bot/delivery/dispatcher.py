@@ -359,7 +359,7 @@ class Dispatcher:
             while not stopping.is_set():
                 self._wake.clear()
                 room = min(self.concurrency - len(tasks), self._available())
-                worth = room >= self._batch() or (room > 0 and not tasks)
+                worth = room >= self._batch()
                 try:
                     async with self._claiming:
                         rows = await self._claim(room) if worth and not self._pauses else []

@@ -198,11 +198,11 @@ async def claim_due(
             if morning is not None:
                 row.next_attempt_at = morning
                 continue
+        if len(claim.rows) >= limit:
+            continue  # asked before may_send, which takes a place in the limits
         to = destination(row)
         if to in taken or (may_send is not None and not may_send(to)):
             claim.waiting.add(to)  # stays pending, untouched
-            continue
-        if len(claim.rows) >= limit:
             continue
         taken.add(to)
         row.state = SENDING

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.app.conversation import Wegweiser
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.context import CONTEXT_TYPES, App, BotData, Context
 from bot.channels.telegram.convert import update_kind
 from bot.channels.telegram.group import on_desk_update, other_group_notice
@@ -171,7 +171,7 @@ def build_application(
         settings.bot_token,
         base_url=f"{settings.telegram_api_url}/bot",
         base_file_url=f"{settings.telegram_api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=concurrency + 4, pool_timeout=10.0),
+        request=AiohttpRequest(concurrency + 4, pool_timeout=10.0),
     )
 
     async def post_init(application: App) -> None:
@@ -196,8 +196,8 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor(UPDATE_CONCURRENCY))
         # Each update in hand may hold two requests (spinner and reply); admin and group
         # work needs a few more. A full pool would turn replies into pool timeouts.
-        .connection_pool_size(2 * UPDATE_CONCURRENCY + 8)
-        .pool_timeout(10.0)
+        .request(AiohttpRequest(2 * UPDATE_CONCURRENCY + 8, pool_timeout=10.0))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
