@@ -2,7 +2,9 @@
 
 set_a.csv and set_b.csv tuned the matcher's thresholds (bot/core/faq/index.py); set_c.csv is
 held out: it was written without looking at the matcher and checks the goals of "FAQ at the
-first try" (answered at once, confident wrong, top-1).
+first try" (answered at once, confident wrong, top-1). set_d.csv is held out too: written
+later by someone who saw only the entries' answers (not the example questions or the other
+sets), spread over all entries as newcomers ask, with 35 questions the FAQ does not answer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PACK = CONTENT_ROOT / "stuttgart"
 EVAL = Path(__file__).parent / "faq_eval"
 TUNING = [EVAL / "set_a.csv", EVAL / "set_b.csv"]
 HELD_OUT = EVAL / "set_c.csv"
+NATURAL = EVAL / "set_d.csv"
 
 
 def shipped_examples() -> list[tuple[str, str, str, bool]]:
@@ -91,6 +94,23 @@ def test_first_try_goals_hold_on_the_held_out_set(index: LanguageIndexes) -> Non
     assert report.confident_wrong_rate <= 0.02, _why(report)
     assert report.top1_rate >= 0.95, _why(report)
     assert report.answered_rate >= 0.85, _why(report)
+
+
+def test_the_natural_set_does_not_fall_below_todays_level(index: LanguageIndexes) -> None:
+    # First and only evaluation so far (docs/benchmarks.md): 95.0 % top-1, 2.5 % confident
+    # wrong (6 of 240), 87.3 % answered at once. Nothing was tuned on it.
+    report = evaluate(index, read_set([NATURAL]))
+    assert report.top1_rate >= 0.95, _why(report)
+    assert report.confident_wrong_rate <= 0.025, _why(report)
+    assert report.answered_rate >= 0.87, _why(report)
+
+
+@pytest.mark.xfail(strict=True, reason="confident wrong above 2 % on set_d (2.5 %)")
+def test_first_try_goals_hold_on_the_natural_set(index: LanguageIndexes) -> None:
+    report = evaluate(index, read_set([NATURAL]))
+    assert report.top1_rate >= 0.95, _why(report)
+    assert report.answered_rate >= 0.85, _why(report)
+    assert report.confident_wrong_rate <= 0.02, _why(report)
 
 
 def test_every_entry_has_answers_and_examples_in_every_language() -> None:
