@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.address import Address
@@ -29,12 +31,8 @@ class Known:
 async def find(session: AsyncSession, address: Address, *, lock: bool = False) -> Known | None:
     """The user behind ``address``, if known. With ``lock`` the identity stays locked until
     the transaction ends (PostgreSQL): two processes never apply one chat's updates at once."""
-    query = select(Identity.user_id, Identity.last_update_id).where(
-        Identity.channel == address.channel, Identity.external_id == address.id
-    )
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).one_or_none()
+    where = {"channel": address.channel, "external_id": address.id}
+    row = (await session.execute(_find_statement(lock), where)).one_or_none()
     return None if row is None else Known(row.user_id, row.last_update_id)
 
 
@@ -71,15 +69,38 @@ async def note_update(
     session: AsyncSession, address: Address, update_id: int | None, now: datetime
 ) -> None:
     """The identity was seen now; ``update_id`` (if any) was applied."""
-    values: dict[str, object] = {"last_seen_at": now}
+    params: dict[str, object] = {"b_channel": address.channel, "b_id": address.id, "b_now": now}
     if update_id is not None:
+        params["b_update_id"] = update_id
+    await session.execute(_note_statement(update_id is not None), params)
+
+
+# Built once, with parameters: these run on every update (see users.py).
+
+
+@cache
+def _find_statement(lock: bool) -> Any:
+    query = select(Identity.user_id, Identity.last_update_id).where(
+        Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id")
+    )
+    return query.with_for_update() if lock else query
+
+
+@cache
+def _note_statement(with_update_id: bool) -> Any:
+    # Parameter names other than the columns': those are reserved in an UPDATE.
+    values: dict[str, object] = {"last_seen_at": bindparam("b_now")}
+    if with_update_id:
         last = Identity.last_update_id
+        update_id = bindparam("b_update_id", type_=last.type)
         values["last_update_id"] = case(
             (last.is_not(None) & (last > update_id), last), else_=update_id
         )
-    await session.execute(
+    return (
         update(Identity)
-        .where(Identity.channel == address.channel, Identity.external_id == address.id)
+        .where(
+            Identity.channel == bindparam("b_channel"), Identity.external_id == bindparam("b_id")
+        )
         .values(**values)
     )
 

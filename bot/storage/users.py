@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, null, select
+from sqlalchemy import bindparam, case, func, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +24,7 @@ async def load_conversation(
 
     With ``lock`` the row stays locked until the transaction ends (PostgreSQL).
     """
-    query = select(Conversation.state).where(Conversation.user_id == user_id)
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).one_or_none()
+    row = (await session.execute(_load_statement(lock), {"user_id": user_id})).one_or_none()
     if row is None:
         return State(), False
     return State.from_json(row.state), True
@@ -37,10 +35,17 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _insert(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 def upsert(session: AsyncSession, table: Any) -> Any:
     """An INSERT of the session's dialect that can turn into an UPDATE on conflict."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return _insert(_dialect(session))(table)
 
 
 async def save_conversation(
@@ -59,33 +64,57 @@ async def save_conversation(
         "last_seen_at": now,
         "blocked_at": None,
     }
+    dialect = _dialect(session)
+    await session.execute(
+        _save_user_statement(dialect),
+        {"id": user_id, "created_at": now, "consent_at": now if state.consent else None, **profile},
+    )
+    data = state.to_json() if state.consent else _without_answers(state)
+    await session.execute(
+        _save_state_statement(dialect), {"user_id": user_id, "state": data, "updated_at": now}
+    )
+
+
+# The statements of every update are built once per dialect, with parameters: building and
+# fingerprinting a new statement object took more CPU than the database took to run it.
+
+
+@cache
+def _load_statement(lock: bool) -> Any:
+    query = select(Conversation.state).where(Conversation.user_id == bindparam("user_id"))
+    return query.with_for_update() if lock else query
+
+
+@cache
+def _save_user_statement(dialect: str) -> Any:
     users = User.__table__
-    insert_user = upsert(session, users).values(
-        id=user_id, created_at=now, consent_at=now if state.consent else None, **profile
+    columns = ("id", "language", "status", "benefits", "age_band", "last_seen_at", "blocked_at")
+    insert_user = _insert(dialect)(users).values(
+        {name: bindparam(name) for name in (*columns, "created_at", "consent_at")}
     )
     new_user = insert_user.excluded
-    # Only references to the inserted row in SET: the statement stays cacheable.
-    await session.execute(
-        insert_user.on_conflict_do_update(
-            index_elements=[users.c.id],
-            set_={
-                **{key: new_user[key] for key in profile},
-                "consent_at": case(
-                    (new_user.consent_at.is_(None), null()),
-                    else_=func.coalesce(users.c.consent_at, new_user.consent_at),
-                ),
-            },
-        )
+    return insert_user.on_conflict_do_update(
+        index_elements=[users.c.id],
+        set_={
+            **{key: new_user[key] for key in columns if key != "id"},
+            "consent_at": case(
+                (new_user.consent_at.is_(None), null()),
+                else_=func.coalesce(users.c.consent_at, new_user.consent_at),
+            ),
+        },
     )
+
+
+@cache
+def _save_state_statement(dialect: str) -> Any:
     conversations = Conversation.__table__
-    data = state.to_json() if state.consent else _without_answers(state)
-    insert_conv = upsert(session, conversations).values(user_id=user_id, state=data, updated_at=now)
+    insert_conv = _insert(dialect)(conversations).values(
+        user_id=bindparam("user_id"), state=bindparam("state"), updated_at=bindparam("updated_at")
+    )
     new_conv = insert_conv.excluded
-    await session.execute(
-        insert_conv.on_conflict_do_update(
-            index_elements=[conversations.c.user_id],
-            set_={"state": new_conv.state, "updated_at": new_conv.updated_at},
-        )
+    return insert_conv.on_conflict_do_update(
+        index_elements=[conversations.c.user_id],
+        set_={"state": new_conv.state, "updated_at": new_conv.updated_at},
     )
 
 
